@@ -1,0 +1,6 @@
+//! llmd-sim: a simulated OpenShift AI cluster that speaks the real Kubernetes REST protocol.
+//!
+//! It is oc-llmd's integration-test harness, its benchmark target and `oc llmd demo`.
+//! Product code depends on it only through `demo`.
+
+pub mod config;

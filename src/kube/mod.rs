@@ -1,0 +1,1 @@
+//! Cluster access (kubeconfig, client). Filled in by the foundation work.

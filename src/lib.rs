@@ -1,0 +1,60 @@
+//! oc-llmd: diagnose, monitor and measure llm-d on OpenShift AI.
+//!
+//! Data flows one way, and the module tree shows it:
+//!
+//! ```text
+//! kube / prom clients (IO) -> cluster snapshot (plain data) -> checks, plans, summaries (pure) -> render
+//! ```
+//!
+//! - [`cli`]: the command line (clap); [`invocation`]: `oc llmd` vs `kubectl llmd`.
+//! - [`kube`]: kubeconfig handling and the API client (request log for `-v`).
+//! - [`error`]: the one error type, its hint and exit code.
+//! - [`output`]: output format and colour decisions, shared by every renderer.
+//! - [`commands`]: one module per subcommand, each wiring IO -> pure logic -> render.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod invocation;
+pub mod kube;
+pub mod output;
+
+use clap::{CommandFactory, FromArgMatches};
+
+/// Parse the process arguments, run the command, print any error once, and return the exit code.
+pub fn run() -> i32 {
+    // One TLS provider for the whole process: ring (kube-rs uses it; reqwest has none of its own here).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked = invocation::Invocation::from_argv0(args.first().map(|a| a.as_os_str()));
+    let command = invoked.decorate(cli::Cli::command());
+    let matches = match command.try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return 2;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(commands::dispatch(cli, invoked)) {
+        Ok(code) => code.code(),
+        Err(err) => {
+            output::print_error(&err);
+            err.exit_code().code()
+        }
+    }
+}

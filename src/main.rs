@@ -1,0 +1,1 @@
+fn main() { std::process::exit(oc_llmd::run()) }
