@@ -29,6 +29,10 @@ pub struct SimConfig {
     pub metrics: MetricsSpec,
     /// Gateway behaviour (the Istio ext_proc gap), see the gateway module.
     pub gateway: GatewaySpec,
+    /// Objects to drop from what earlier documents defined, as `apiVersion/kind/namespace/name`
+    /// (`apiVersion/kind/name` for cluster-scoped). With "a later document with the same identity
+    /// replaces an earlier one", this lets a failure scenario be a base scenario plus an overlay.
+    pub remove: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
