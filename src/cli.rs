@@ -146,7 +146,12 @@ pub struct PromArgs {
     #[arg(long, value_name = "URL")]
     pub prometheus_url: Option<String>,
     /// Bearer token for --prometheus-url (default: the kubeconfig user's token)
-    #[arg(long, value_name = "TOKEN", env = "OC_LLMD_PROMETHEUS_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "OC_LLMD_PROMETHEUS_TOKEN",
+        hide_env_values = true
+    )]
     pub token: Option<String>,
 }
 

@@ -61,7 +61,11 @@ impl fmt::Display for Error {
 
 impl Error {
     pub fn new(kind: Kind, message: impl Into<String>) -> Self {
-        Self { kind, message: one_line(&message.into()), hint: None }
+        Self {
+            kind,
+            message: one_line(&message.into()),
+            hint: None,
+        }
     }
     pub fn usage(message: impl Into<String>) -> Self {
         Self::new(Kind::Usage, message)
@@ -76,8 +80,13 @@ impl Error {
         Self::new(Kind::Failed, message)
     }
     pub fn not_implemented(command: &str, issue: &str) -> Self {
-        Self::new(Kind::NotImplemented, format!("`{command}` is not implemented yet"))
-            .with_hint(format!("it is tracked as \"{issue}\"; `oc llmd doctor` works today"))
+        Self::new(
+            Kind::NotImplemented,
+            format!("`{command}` is not implemented yet"),
+        )
+        .with_hint(format!(
+            "it is tracked as \"{issue}\"; `oc llmd doctor` works today"
+        ))
     }
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(one_line(&hint.into()));
@@ -107,7 +116,10 @@ mod tests {
     #[test]
     fn exit_codes_follow_kind() {
         assert_eq!(Error::usage("x").exit_code().code(), 2);
-        assert_eq!(Error::not_implemented("stats", "stats").exit_code().code(), 2);
+        assert_eq!(
+            Error::not_implemented("stats", "stats").exit_code().code(),
+            2
+        );
         assert_eq!(Error::unreachable("x").exit_code().code(), 3);
         assert_eq!(Error::forbidden("x").exit_code().code(), 4);
         assert_eq!(Error::failed("x").exit_code().code(), 1);

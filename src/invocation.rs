@@ -17,7 +17,11 @@ impl Invocation {
             .and_then(|a| std::path::Path::new(a).file_name())
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        if name.starts_with("oc-") || name.starts_with("oc_") { Self::Oc } else { Self::Kubectl }
+        if name.starts_with("oc-") || name.starts_with("oc_") {
+            Self::Oc
+        } else {
+            Self::Kubectl
+        }
     }
 
     /// `oc llmd` or `kubectl llmd`.
@@ -48,8 +52,14 @@ mod tests {
 
     #[test]
     fn argv0_decides() {
-        assert_eq!(Invocation::from_argv0(Some(OsStr::new("/usr/local/bin/oc-llmd"))), Invocation::Oc);
-        assert_eq!(Invocation::from_argv0(Some(OsStr::new("kubectl-llmd"))), Invocation::Kubectl);
+        assert_eq!(
+            Invocation::from_argv0(Some(OsStr::new("/usr/local/bin/oc-llmd"))),
+            Invocation::Oc
+        );
+        assert_eq!(
+            Invocation::from_argv0(Some(OsStr::new("kubectl-llmd"))),
+            Invocation::Kubectl
+        );
         assert_eq!(Invocation::from_argv0(None), Invocation::Kubectl);
         assert_eq!(Invocation::Oc.display(), "oc llmd");
     }

@@ -1,1 +1,3 @@
-fn main() { std::process::exit(oc_llmd::run()) }
+fn main() {
+    std::process::exit(oc_llmd::run())
+}

@@ -22,7 +22,11 @@ impl Style {
         let stdout_is_terminal = std::io::stdout().is_terminal();
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = decide_color(choice, no_color_env, stdout_is_terminal);
-        Self { format, color, stdout_is_terminal }
+        Self {
+            format,
+            color,
+            stdout_is_terminal,
+        }
     }
 }
 
@@ -57,7 +61,8 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
 
 /// Serialise a value as YAML for `-o yaml`.
 pub fn to_yaml<T: serde::Serialize>(value: &T) -> Result<String, Error> {
-    serde_saphyr::to_string(value).map_err(|e| Error::failed(format!("cannot encode YAML output: {e}")))
+    serde_saphyr::to_string(value)
+        .map_err(|e| Error::failed(format!("cannot encode YAML output: {e}")))
 }
 
 /// Print an error as `error: <message>` and, when there is one, `hint: <next step>` on stderr.

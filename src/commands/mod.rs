@@ -14,8 +14,14 @@ pub async fn dispatch(cli: Cli, invoked: Invocation) -> Result<ExitCode> {
         Command::Version => version::run(&global),
         Command::Completion(args) => completion::run(&args, invoked),
         Command::Doctor(_) => Err(Error::not_implemented("doctor", "issue: oc llmd doctor")),
-        Command::InstallMonitoring(_) => Err(Error::not_implemented("install-monitoring", "issue: install-monitoring")),
-        Command::UninstallMonitoring(_) => Err(Error::not_implemented("uninstall-monitoring", "issue: install-monitoring")),
+        Command::InstallMonitoring(_) => Err(Error::not_implemented(
+            "install-monitoring",
+            "issue: install-monitoring",
+        )),
+        Command::UninstallMonitoring(_) => Err(Error::not_implemented(
+            "uninstall-monitoring",
+            "issue: install-monitoring",
+        )),
         Command::Stats(_) => Err(Error::not_implemented("stats", "issue: oc llmd stats")),
         Command::Fix(_) => Err(Error::not_implemented("fix", "issue: the gateway path")),
         Command::Dashboards(_) => Err(Error::not_implemented("dashboards", "issue: dashboards")),
