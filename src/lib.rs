@@ -9,6 +9,7 @@
 //! - [`cli`]: the command line (clap); [`invocation`]: `oc llmd` vs `kubectl llmd`.
 //! - [`kube`]: kubeconfig handling and the API client (request log for `-v`).
 //! - [`error`]: the one error type, its hint and exit code.
+//! - [`metrics`]: the metric-naming table (concept -> series per generation) and its detection.
 //! - [`output`]: output format and colour decisions, shared by every renderer.
 //! - [`commands`]: one module per subcommand, each wiring IO -> pure logic -> render.
 
@@ -17,6 +18,7 @@ pub mod commands;
 pub mod error;
 pub mod invocation;
 pub mod kube;
+pub mod metrics;
 pub mod output;
 
 use clap::{CommandFactory, FromArgMatches};
