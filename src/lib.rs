@@ -10,6 +10,7 @@
 //! - [`kube`]: kubeconfig handling and the API client (request log for `-v`).
 //! - [`error`]: the one error type, its hint and exit code.
 //! - [`metrics`]: the metric-naming table (concept -> series per generation) and its detection.
+//! - [`prom`]: the Prometheus/Thanos HTTP API client (query log for `-v`).
 //! - [`output`]: output format and colour decisions, shared by every renderer.
 //! - [`commands`]: one module per subcommand, each wiring IO -> pure logic -> render.
 
@@ -20,6 +21,7 @@ pub mod invocation;
 pub mod kube;
 pub mod metrics;
 pub mod output;
+pub mod prom;
 
 use clap::{CommandFactory, FromArgMatches};
 
