@@ -8,6 +8,7 @@
 //!
 //! - [`cli`]: the command line (clap); [`invocation`]: `oc llmd` vs `kubectl llmd`.
 //! - [`kube`]: kubeconfig handling and the API client (request log for `-v`).
+//! - [`dashboards`]: our Grafana dashboards, rendered for a metric naming (pure).
 //! - [`error`]: the one error type, its hint and exit code.
 //! - [`metrics`]: the metric-naming table (concept -> series per generation) and its detection.
 //! - [`prom`]: the Prometheus/Thanos HTTP API client (query log for `-v`).
@@ -16,6 +17,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod dashboards;
 pub mod error;
 pub mod invocation;
 pub mod kube;

@@ -707,6 +707,28 @@ impl Naming {
     }
 }
 
+/// A `match[]` selector covering every vLLM/EPP series name of every generation, with or without
+/// the `kserve_` prefix (optionally in one namespace): the input of [`Naming::detect`] is the
+/// `__name__` values of the series it matches.
+pub fn discovery_selector(namespace: Option<&str>) -> String {
+    let mut all: Vec<String> = Vec::new();
+    for g in VLLM_GENERATIONS {
+        all.extend(names_of(|n| vllm_name(n, g)));
+    }
+    for g in EPP_GENERATIONS {
+        all.extend(names_of(|n| epp_name(n, g)));
+    }
+    all.sort();
+    all.dedup();
+    let mut selector = format!("{{__name__=~\"({KSERVE_PREFIX})?({})\"", all.join("|"));
+    if let Some(ns) = namespace {
+        let escaped = ns.replace('\\', "\\\\").replace('"', "\\\"");
+        selector.push_str(&format!(",{NAMESPACE_LABEL}=\"{escaped}\""));
+    }
+    selector.push('}');
+    selector
+}
+
 fn unprefixed(names: Names, vllm: VllmGeneration, epp: EppGeneration) -> Option<&'static str> {
     match names {
         Names::Vllm { .. } => vllm_name(names, vllm),
@@ -991,6 +1013,30 @@ mod tests {
         let list = names(&["vllm:num_requests_running", "inference_pool_ready_pods"]);
         assert_eq!(Naming::detect(&list).epp, EppGeneration::InferenceObjective);
         assert_eq!(Naming::detect(&[]).to_string(), "plain-v1-epp-none");
+    }
+
+    #[test]
+    fn discovery_selector_matches_every_generation() {
+        let sel = discovery_selector(Some("llm"));
+        assert!(sel.starts_with("{__name__=~\"(kserve_)?("), "{sel}");
+        assert!(sel.ends_with(",namespace=\"llm\"}"), "{sel}");
+        for n in Naming::variants() {
+            for c in Concept::all() {
+                if let Some(s) = n.series(c) {
+                    let bare = s.strip_prefix(KSERVE_PREFIX).unwrap_or(&s);
+                    let base = match c.metric_type() {
+                        MetricType::Histogram => format!("{bare}_count"),
+                        _ => bare.to_string(),
+                    };
+                    assert!(
+                        sel.contains(&format!("|{base}|"))
+                            || sel.contains(&format!("({base}|"))
+                            || sel.contains(&format!("|{base})")),
+                        "{base}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
