@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use oc_llmd::dashboards::upstream::{Coverage, GIE, LLM_D_DEPLOYER, UPSTREAM_PANELS};
-use oc_llmd::dashboards::{DEFAULT_DATASOURCE_UID, RenderedDashboard, expand_grafana_vars, render_all};
+use oc_llmd::dashboards::{
+    DEFAULT_DATASOURCE_UID, RenderedDashboard, expand_grafana_vars, render_all,
+};
 use oc_llmd::metrics::{Concept, MetricType, Naming};
 use promql_parser::parser::{self, Expr, LabelModifier};
 use serde_json::Value;
@@ -17,7 +19,9 @@ const DS: &str = "test-ds-uid";
 fn allowed_series(naming: &Naming) -> HashMap<String, MetricType> {
     let mut out = HashMap::new();
     for c in Concept::all() {
-        let Some(name) = naming.series(c) else { continue };
+        let Some(name) = naming.series(c) else {
+            continue;
+        };
         match c.metric_type() {
             MetricType::Histogram => {
                 for suffix in ["_bucket", "_sum", "_count"] {
@@ -76,7 +80,8 @@ fn walk(e: &Expr, stack: &mut Vec<Ctx>, out: &mut Vec<(String, Vec<Ctx>)>) {
 /// Parse a panel query (after replacing Grafana variables) and check our query rules.
 fn check_query(naming: &Naming, expr: &str) -> Result<(), String> {
     let allowed = allowed_series(naming);
-    let parsed = parser::parse(&expand_grafana_vars(expr, "5m")).map_err(|e| format!("parse error {e} in {expr}"))?;
+    let parsed = parser::parse(&expand_grafana_vars(expr, "5m"))
+        .map_err(|e| format!("parse error {e} in {expr}"))?;
     let mut selectors = Vec::new();
     walk(&parsed, &mut Vec::new(), &mut selectors);
     if selectors.is_empty() {
@@ -84,14 +89,22 @@ fn check_query(naming: &Naming, expr: &str) -> Result<(), String> {
     }
     for (name, stack) in selectors {
         let Some(kind) = allowed.get(&name) else {
-            return Err(format!("`{name}` is not a series of naming {naming}: {expr}"));
+            return Err(format!(
+                "`{name}` is not a series of naming {naming}: {expr}"
+            ));
         };
         let innermost = stack.last();
         let in_rate = matches!(innermost, Some(Ctx::Func("rate")));
         match kind {
-            MetricType::Counter if !in_rate => return Err(format!("counter `{name}` outside rate(): {expr}")),
-            MetricType::Histogram if !in_rate => return Err(format!("histogram series `{name}` outside rate(): {expr}")),
-            MetricType::Gauge if in_rate => return Err(format!("gauge `{name}` inside rate(): {expr}")),
+            MetricType::Counter if !in_rate => {
+                return Err(format!("counter `{name}` outside rate(): {expr}"));
+            }
+            MetricType::Histogram if !in_rate => {
+                return Err(format!("histogram series `{name}` outside rate(): {expr}"));
+            }
+            MetricType::Gauge if in_rate => {
+                return Err(format!("gauge `{name}` inside rate(): {expr}"));
+            }
             _ => {}
         }
         if name.ends_with("_bucket") {
@@ -100,7 +113,9 @@ fn check_query(naming: &Naming, expr: &str) -> Result<(), String> {
                 && matches!(&stack[n - 2], Ctx::Agg(by) if by.iter().any(|l| l == "le"))
                 && matches!(&stack[n - 3], Ctx::Func("histogram_quantile"));
             if !ok {
-                return Err(format!("bucket `{name}` not in histogram_quantile(q, sum by (le…) (rate(…))): {expr}"));
+                return Err(format!(
+                    "bucket `{name}` not in histogram_quantile(q, sum by (le…) (rate(…))): {expr}"
+                ));
             }
         }
     }
@@ -120,8 +135,13 @@ fn every_query_of_every_naming_parses_and_follows_the_rules() {
             }
             for var in d.json["templating"]["list"].as_array().unwrap() {
                 let q = var["query"]["query"].as_str().unwrap();
-                let inner = q.strip_prefix("label_values(").and_then(|r| r.rsplit_once(',')).map(|(s, _)| s).unwrap();
-                parser::parse(&expand_grafana_vars(inner, "5m")).unwrap_or_else(|e| panic!("{naming}: {q}: {e}"));
+                let inner = q
+                    .strip_prefix("label_values(")
+                    .and_then(|r| r.rsplit_once(','))
+                    .map(|(s, _)| s)
+                    .unwrap();
+                parser::parse(&expand_grafana_vars(inner, "5m"))
+                    .unwrap_or_else(|e| panic!("{naming}: {q}: {e}"));
             }
         }
     }
@@ -146,7 +166,12 @@ fn query_checker_rejects_known_upstream_bugs() {
 
 fn rect(p: &Value) -> (u64, u64, u64, u64) {
     let g = &p["gridPos"];
-    (g["x"].as_u64().unwrap(), g["y"].as_u64().unwrap(), g["w"].as_u64().unwrap(), g["h"].as_u64().unwrap())
+    (
+        g["x"].as_u64().unwrap(),
+        g["y"].as_u64().unwrap(),
+        g["w"].as_u64().unwrap(),
+        g["h"].as_u64().unwrap(),
+    )
 }
 
 fn check_json(d: &RenderedDashboard, naming: &Naming) {
@@ -158,28 +183,52 @@ fn check_json(d: &RenderedDashboard, naming: &Naming) {
     assert!(!j["tags"].as_array().unwrap().is_empty());
     assert_eq!(j["time"]["from"], "now-1h");
     assert!(j["refresh"].is_string());
-    let vars: Vec<&str> = j["templating"]["list"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    let vars: Vec<&str> = j["templating"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
     assert_eq!(vars, ["namespace", "llmisvc", "pod"], "{ctx}");
     for v in j["templating"]["list"].as_array().unwrap() {
         assert_eq!(v["datasource"]["uid"], DS, "{ctx}");
         assert_eq!(v["allValue"], ".*");
     }
     let service = &j["templating"]["list"][1]["query"]["query"];
-    assert!(service.as_str().unwrap().ends_with(&format!(", {})", naming.service_label())), "{ctx}: {service}");
+    assert!(
+        service
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(", {})", naming.service_label())),
+        "{ctx}: {service}"
+    );
 
     let panels = j["panels"].as_array().unwrap();
     let mut ids = HashSet::new();
     let mut rects = Vec::new();
     for p in panels {
-        assert!(ids.insert(p["id"].as_u64().unwrap()), "{ctx}: duplicate id {}", p["id"]);
+        assert!(
+            ids.insert(p["id"].as_u64().unwrap()),
+            "{ctx}: duplicate id {}",
+            p["id"]
+        );
         let (x, y, w, h) = rect(p);
-        assert!(w > 0 && h > 0 && x + w <= 24, "{ctx}: {} outside the grid", p["title"]);
+        assert!(
+            w > 0 && h > 0 && x + w <= 24,
+            "{ctx}: {} outside the grid",
+            p["title"]
+        );
         rects.push(((x, y, w, h), p["title"].to_string()));
         if p["type"] == "row" {
             continue;
         }
-        assert!(["timeseries", "stat", "gauge", "bargauge", "table"].contains(&p["type"].as_str().unwrap()));
-        let unit = p["fieldConfig"]["defaults"]["unit"].as_str().unwrap_or_default();
+        assert!(
+            ["timeseries", "stat", "gauge", "bargauge", "table"]
+                .contains(&p["type"].as_str().unwrap())
+        );
+        let unit = p["fieldConfig"]["defaults"]["unit"]
+            .as_str()
+            .unwrap_or_default();
         assert!(!unit.is_empty(), "{ctx}: {} has no unit", p["title"]);
         assert_eq!(p["datasource"]["type"], "prometheus");
         assert_eq!(p["datasource"]["uid"], DS, "{ctx}");
@@ -200,14 +249,22 @@ fn check_json(d: &RenderedDashboard, naming: &Naming) {
     }
     // Titles are unique within a dashboard (the upstream mapping refers to them).
     let titles: Vec<&str> = panels.iter().filter_map(|p| p["title"].as_str()).collect();
-    assert_eq!(titles.len(), titles.iter().collect::<HashSet<_>>().len(), "{ctx}: duplicate titles");
+    assert_eq!(
+        titles.len(),
+        titles.iter().collect::<HashSet<_>>().len(),
+        "{ctx}: duplicate titles"
+    );
 }
 
 #[test]
 fn dashboard_json_is_valid_for_every_naming() {
     for naming in Naming::variants() {
         let all = render_all(&naming, DS);
-        let expected = if naming.to_string().ends_with("epp-none") { 2 } else { 3 };
+        let expected = if naming.to_string().ends_with("epp-none") {
+            2
+        } else {
+            3
+        };
         assert_eq!(all.len(), expected, "{naming}");
         for d in &all {
             check_json(d, &naming);
@@ -219,18 +276,27 @@ fn dashboard_json_is_valid_for_every_naming() {
 fn default_datasource_uid_is_used_when_asked() {
     let n = Naming::default();
     let d = &render_all(&n, DEFAULT_DATASOURCE_UID)[0];
-    assert_eq!(d.json["panels"][1]["datasource"]["uid"], DEFAULT_DATASOURCE_UID);
+    assert_eq!(
+        d.json["panels"][1]["datasource"]["uid"],
+        DEFAULT_DATASOURCE_UID
+    );
 }
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
 }
 
 #[test]
 fn every_upstream_panel_is_mapped_and_rendered() {
-    let listed = std::fs::read_to_string(fixture("fixtures/dashboards/upstream-panels.tsv")).unwrap();
+    let listed =
+        std::fs::read_to_string(fixture("fixtures/dashboards/upstream-panels.tsv")).unwrap();
     let mut upstream = Vec::new();
-    for line in listed.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in listed
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let (source, title) = line.split_once('\t').unwrap();
         let source = match source {
             "GIE" => GIE,
@@ -239,10 +305,16 @@ fn every_upstream_panel_is_mapped_and_rendered() {
         };
         upstream.push((source, title));
     }
-    assert_eq!(upstream.len(), UPSTREAM_PANELS.len(), "mapping and upstream panel list differ in length");
+    assert_eq!(
+        upstream.len(),
+        UPSTREAM_PANELS.len(),
+        "mapping and upstream panel list differ in length"
+    );
     for (source, title) in &upstream {
         assert!(
-            UPSTREAM_PANELS.iter().any(|p| p.source == *source && p.panel == *title),
+            UPSTREAM_PANELS
+                .iter()
+                .any(|p| p.source == *source && p.panel == *title),
             "upstream panel {source} / {title} has no mapping"
         );
     }
@@ -253,8 +325,16 @@ fn every_upstream_panel_is_mapped_and_rendered() {
             match p.ours {
                 Coverage::Panel { dashboard, title } => {
                     let d = rendered.iter().find(|d| d.uid == dashboard).unwrap();
-                    let found = d.json["panels"].as_array().unwrap().iter().any(|x| x["title"] == title);
-                    assert!(found, "{naming}: {} / {} → {dashboard} / {title} not rendered", p.source, p.panel);
+                    let found = d.json["panels"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|x| x["title"] == title);
+                    assert!(
+                        found,
+                        "{naming}: {} / {} → {dashboard} / {title} not rendered",
+                        p.source, p.panel
+                    );
                 }
                 Coverage::Omitted(reason) => assert!(!reason.is_empty()),
             }
@@ -275,11 +355,23 @@ fn snapshots_match() {
             std::fs::write(&path, &text).unwrap();
             continue;
         }
-        let golden = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_SNAPSHOTS=1 to create it)", path.display()));
+        let golden = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run with UPDATE_SNAPSHOTS=1 to create it)",
+                path.display()
+            )
+        });
         if golden != text {
-            let line = golden.lines().zip(text.lines()).position(|(a, b)| a != b).unwrap_or(0) + 1;
-            panic!("{} differs from the rendering at line {line}; review and run with UPDATE_SNAPSHOTS=1", path.display());
+            let line = golden
+                .lines()
+                .zip(text.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0)
+                + 1;
+            panic!(
+                "{} differs from the rendering at line {line}; review and run with UPDATE_SNAPSHOTS=1",
+                path.display()
+            );
         }
     }
 }
