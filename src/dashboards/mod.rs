@@ -108,13 +108,23 @@ impl RenderedDashboard {
             .map_or(0, |p| p.iter().filter(|p| p["type"] != "row").count())
     }
 
-    /// Every PromQL expression of the dashboard (panel targets, then variable queries excluded).
+    /// Every panel query's PromQL (variable queries excluded), with Grafana variables unexpanded.
     pub fn queries(&self) -> Vec<String> {
+        self.panel_queries()
+            .into_iter()
+            .map(|(_, expr)| expr)
+            .collect()
+    }
+
+    /// `(panel title, PromQL)` for every panel query, in panel order. Run them against Prometheus
+    /// after [`expand_grafana_vars`].
+    pub fn panel_queries(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for panel in self.json["panels"].as_array().into_iter().flatten() {
+            let title = panel["title"].as_str().unwrap_or_default();
             for target in panel["targets"].as_array().into_iter().flatten() {
                 if let Some(expr) = target["expr"].as_str() {
-                    out.push(expr.to_string());
+                    out.push((title.to_string(), expr.to_string()));
                 }
             }
         }

@@ -63,6 +63,9 @@ impl fmt::Debug for PromConfig {
     }
 }
 
+/// `-v` shows at most this many characters of a query (discovery selectors are long).
+const LOGGED_QUERY_CHARS: usize = 400;
+
 /// One request as shown by `-v` (no token, ever).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryLogEntry {
@@ -81,12 +84,17 @@ impl fmt::Display for QueryLogEntry {
         let status = self
             .status
             .map_or_else(|| "no answer".to_string(), |s| s.to_string());
+        let total = self.query.chars().count();
+        let query: String = if total > LOGGED_QUERY_CHARS {
+            let head: String = self.query.chars().take(LOGGED_QUERY_CHARS).collect();
+            format!("{head}… ({total} chars)")
+        } else {
+            self.query.clone()
+        };
         write!(
             f,
-            "prom {} {} -> {} in {} ms",
+            "prom {} {query} -> {status} in {} ms",
             self.endpoint,
-            self.query,
-            status,
             self.duration.as_millis()
         )?;
         if self.warnings > 0 {
@@ -397,6 +405,23 @@ mod tests {
             let e = PromClient::new(PromConfig::new(raw)).unwrap_err();
             assert_eq!(e.exit_code().code(), 2, "{raw}");
         }
+    }
+
+    #[test]
+    fn long_queries_are_shortened_in_the_log() {
+        let entry = QueryLogEntry {
+            endpoint: "/api/v1/series".into(),
+            query: "x".repeat(1000),
+            status: Some(200),
+            duration: Duration::from_millis(12),
+            warnings: 2,
+        };
+        let shown = entry.to_string();
+        assert!(
+            shown.contains("(1000 chars)") && shown.len() < 500,
+            "{shown}"
+        );
+        assert!(shown.ends_with("-> 200 in 12 ms (2 warnings)"), "{shown}");
     }
 
     #[test]
