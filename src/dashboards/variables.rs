@@ -21,9 +21,14 @@ pub fn standard(q: &Queries) -> Vec<Variable> {
         }
     };
     push(VAR_NAMESPACE, "Namespace", q.label_values(source, ns, &[]));
+    let service_title = if svc == naming::LLM_ISVC_NAME_LABEL {
+        "LLMInferenceService"
+    } else {
+        "Model"
+    };
     push(
         VAR_SERVICE,
-        "LLMInferenceService",
+        service_title,
         q.label_values(source, svc, &[(ns, VAR_NAMESPACE)]),
     );
     push(
