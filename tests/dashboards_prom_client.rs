@@ -157,3 +157,25 @@ async fn silent_server_times_out() {
     assert!(e.message.contains("no answer"), "{}", e.message);
     hold.abort();
 }
+
+#[tokio::test]
+async fn naming_detection_through_prometheus() {
+    let (url, head) = serve_once(
+        200,
+        r#"{"status":"success","data":["kserve_vllm:kv_cache_usage_perc","kserve_llm_d_epp_request_total"],"warnings":["w"]}"#,
+    )
+    .await;
+    let detected = oc_llmd::prom::detect_naming(&client(&url), Some("llm"))
+        .await
+        .unwrap();
+    assert_eq!(detected.naming.to_string(), "kserve-v1-epp-llmd");
+    assert_eq!((detected.series_names, detected.warnings.len()), (2, 1));
+    assert!(head.await.unwrap().contains("namespace%3D%22llm%22"));
+
+    let (url, _h) = serve_once(200, r#"{"status":"success","data":[]}"#).await;
+    let e = oc_llmd::prom::detect_naming(&client(&url), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.exit_code().code(), 1);
+    assert!(e.message.contains("no vLLM or EPP series") && e.hint.unwrap().contains("--naming"));
+}

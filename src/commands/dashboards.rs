@@ -9,9 +9,9 @@ use serde_json::Value;
 use crate::cli::{DashboardChoice, DashboardsArgs, GlobalArgs, OutputFormat};
 use crate::dashboards::{self, DashboardName, RenderedDashboard};
 use crate::error::{Error, ExitCode, Result};
-use crate::metrics::{Naming, naming};
+use crate::metrics::Naming;
 use crate::output;
-use crate::prom::{PromClient, PromConfig};
+use crate::prom::{PromClient, PromConfig, detect_naming};
 
 /// The `-o json|yaml` document when several dashboards are printed.
 #[derive(Debug, Serialize)]
@@ -178,28 +178,17 @@ async fn resolve_naming(args: &DashboardsArgs, global: &GlobalArgs) -> Result<Na
         config.ca_pem = Some(pem);
     }
     let client = PromClient::new(config)?;
-    let selector = naming::discovery_selector(global.namespace.as_deref());
-    let answer = client.metric_names(&[selector]).await?;
-    for warning in &answer.warnings {
+    let detected = detect_naming(&client, global.namespace.as_deref()).await?;
+    for warning in &detected.warnings {
         eprintln!("warning: Prometheus answered partially: {warning}");
     }
-    if answer.data.is_empty() {
-        let scope = global
-            .namespace
-            .as_deref()
-            .map(|ns| format!(" in namespace {ns}"))
-            .unwrap_or_default();
-        return Err(Error::failed(format!("Prometheus at {url} holds no vLLM or EPP series{scope}"))
-            .with_hint("check that the LLMInferenceService is scraped (`oc llmd doctor`), or pass --naming <variant>"));
-    }
-    let detected = Naming::detect(&answer.data);
     if global.verbose > 0 {
         eprintln!(
-            "naming: {detected} (detected from {} series names)",
-            answer.data.len()
+            "naming: {} (detected from {} series names)",
+            detected.naming, detected.series_names
         );
     }
-    Ok(detected)
+    Ok(detected.naming)
 }
 
 /// `10s`, `1m`, `500ms`, `2h`, or bare seconds; `0` means no limit.

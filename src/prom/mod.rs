@@ -3,7 +3,9 @@
 //! [`crate::error::Error`] with exit codes (unreachable/401 → 3, 403 → 4, query errors → 1).
 
 pub mod client;
+pub mod discover;
 pub mod response;
 
 pub use client::{PromClient, PromConfig, QueryLogEntry};
+pub use discover::{Detected, detect_naming};
 pub use response::{Labels, QueryData, RangeSeries, Response, Sample};
