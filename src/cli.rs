@@ -255,11 +255,29 @@ pub enum FixCommand {
     },
 }
 
+/// One of our dashboards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DashboardChoice {
+    /// vLLM — latency, throughput and cache
+    Vllm,
+    /// EPP — routing and pool health
+    Epp,
+    /// LLMInferenceService overview
+    Overview,
+}
+
 #[derive(Debug, Args)]
 pub struct DashboardsArgs {
-    /// Metric naming: auto (detect from Prometheus) or an explicit variant
-    #[arg(long, default_value = "auto")]
+    /// Metric naming: auto (detect from Prometheus) or a variant such as kserve-v1-epp-objective
+    /// (<kserve|plain>-<v0|v1>-epp-<model|objective|llmd|none>)
+    #[arg(long, default_value = "auto", value_name = "auto|VARIANT")]
     pub naming: String,
+    /// Only this dashboard (with -o json: one dashboard, importable into Grafana)
+    #[arg(long, value_enum)]
+    pub name: Option<DashboardChoice>,
+    /// Grafana datasource uid every panel references
+    #[arg(long, value_name = "UID", default_value = crate::dashboards::DEFAULT_DATASOURCE_UID)]
+    pub datasource_uid: String,
     #[command(flatten)]
     pub prom: PromArgs,
 }

@@ -8,16 +8,22 @@
 //!
 //! - [`cli`]: the command line (clap); [`invocation`]: `oc llmd` vs `kubectl llmd`.
 //! - [`kube`]: kubeconfig handling and the API client (request log for `-v`).
+//! - [`dashboards`]: our Grafana dashboards, rendered for a metric naming (pure).
 //! - [`error`]: the one error type, its hint and exit code.
+//! - [`metrics`]: the metric-naming table (concept -> series per generation) and its detection.
+//! - [`prom`]: the Prometheus/Thanos HTTP API client (query log for `-v`).
 //! - [`output`]: output format and colour decisions, shared by every renderer.
 //! - [`commands`]: one module per subcommand, each wiring IO -> pure logic -> render.
 
 pub mod cli;
 pub mod commands;
+pub mod dashboards;
 pub mod error;
 pub mod invocation;
 pub mod kube;
+pub mod metrics;
 pub mod output;
+pub mod prom;
 
 use clap::{CommandFactory, FromArgMatches};
 

@@ -5,6 +5,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::invocation::Invocation;
 
 pub mod completion;
+pub mod dashboards;
 pub mod version;
 
 /// Run the parsed command. `Ok(code)` lets a command finish normally with findings (exit 1).
@@ -24,7 +25,7 @@ pub async fn dispatch(cli: Cli, invoked: Invocation) -> Result<ExitCode> {
         )),
         Command::Stats(_) => Err(Error::not_implemented("stats", "issue: oc llmd stats")),
         Command::Fix(_) => Err(Error::not_implemented("fix", "issue: the gateway path")),
-        Command::Dashboards(_) => Err(Error::not_implemented("dashboards", "issue: dashboards")),
+        Command::Dashboards(args) => dashboards::run(&args, &global).await,
         Command::Demo(_) => Err(Error::not_implemented("demo", "issue: simulated cluster")),
     }
 }
