@@ -4,3 +4,5 @@
 //! Product code depends on it only through `demo`.
 
 pub mod config;
+pub mod metrics;
+pub mod traffic;
