@@ -12,8 +12,11 @@
 
 mod epp;
 pub mod exposition;
+mod listener;
 pub mod parse;
 mod vllm;
+
+pub use listener::{METRICS_CONTENT_TYPE, MetricsState, MetricsUnavailable, ObjectSource, metrics_router, render_pod_metrics};
 
 use serde_json::Value;
 
