@@ -7,3 +7,4 @@ pub mod config;
 pub mod metrics;
 pub mod traffic;
 pub mod prometheus;
+pub mod thanos;
