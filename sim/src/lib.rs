@@ -5,6 +5,6 @@
 
 pub mod config;
 pub mod metrics;
-pub mod traffic;
 pub mod prometheus;
 pub mod thanos;
+pub mod traffic;

@@ -40,7 +40,15 @@ fn kind_is(o: &Value, kind: &str) -> bool {
 
 /// Prometheus' label-name sanitising: every character outside `[a-zA-Z0-9_]` becomes `_`.
 pub fn sanitize_label_name(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Whether OpenShift User Workload Monitoring is on in these objects.
@@ -59,7 +67,10 @@ pub fn user_workload_monitoring_enabled(objects: &[Value]) -> bool {
 }
 
 fn labels_of(o: &Value) -> Map<String, Value> {
-    o.pointer("/metadata/labels").and_then(Value::as_object).cloned().unwrap_or_default()
+    o.pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn namespace_excluded(objects: &[Value], ns: &str) -> bool {
@@ -93,7 +104,9 @@ fn translate_relabel(r: &Value) -> Value {
 }
 
 fn translate_all(list: Option<&Value>) -> Vec<Value> {
-    list.and_then(Value::as_array).map(|l| l.iter().map(translate_relabel).collect()).unwrap_or_default()
+    list.and_then(Value::as_array)
+        .map(|l| l.iter().map(translate_relabel).collect())
+        .unwrap_or_default()
 }
 
 fn regex_escape(s: &str) -> String {
@@ -120,20 +133,39 @@ fn selector_relabelings(selector: &Value, meta: &str) -> Vec<Value> {
                 "regex": format!("({});true", regex_escape(ml[k].as_str().unwrap_or("")))}));
         }
     }
-    for e in selector.get("matchExpressions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+    for e in selector
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         let sk = sanitize_label_name(s(e, "/key").unwrap_or(""));
         let values: Vec<String> = e
             .get("values")
             .and_then(Value::as_array)
-            .map(|v| v.iter().filter_map(Value::as_str).map(regex_escape).collect())
+            .map(|v| {
+                v.iter()
+                    .filter_map(Value::as_str)
+                    .map(regex_escape)
+                    .collect()
+            })
             .unwrap_or_default();
-        let both = json!([format!("{meta}_label_{sk}"), format!("{meta}_labelpresent_{sk}")]);
+        let both = json!([
+            format!("{meta}_label_{sk}"),
+            format!("{meta}_labelpresent_{sk}")
+        ]);
         let present = json!([format!("{meta}_labelpresent_{sk}")]);
         let rule = match s(e, "/operator") {
-            Some("In") => json!({"action": "keep", "source_labels": both, "regex": format!("({});true", values.join("|"))}),
-            Some("NotIn") => json!({"action": "drop", "source_labels": both, "regex": format!("({});true", values.join("|"))}),
+            Some("In") => {
+                json!({"action": "keep", "source_labels": both, "regex": format!("({});true", values.join("|"))})
+            }
+            Some("NotIn") => {
+                json!({"action": "drop", "source_labels": both, "regex": format!("({});true", values.join("|"))})
+            }
             Some("Exists") => json!({"action": "keep", "source_labels": present, "regex": "true"}),
-            Some("DoesNotExist") => json!({"action": "drop", "source_labels": present, "regex": "true"}),
+            Some("DoesNotExist") => {
+                json!({"action": "drop", "source_labels": present, "regex": "true"})
+            }
             _ => continue,
         };
         out.push(rule);
@@ -147,35 +179,93 @@ fn pod_meta(pod: &Value, container: &Value, port: &Value) -> Map<String, Value> 
     let mut put = |k: &str, v: &str| {
         m.insert(k.to_string(), Value::String(v.to_string()));
     };
-    put("__meta_kubernetes_namespace", s(pod, "/metadata/namespace").unwrap_or(""));
-    put("__meta_kubernetes_pod_name", s(pod, "/metadata/name").unwrap_or(""));
-    put("__meta_kubernetes_pod_ip", s(pod, "/status/podIP").unwrap_or(""));
-    put("__meta_kubernetes_pod_uid", s(pod, "/metadata/uid").unwrap_or(""));
-    put("__meta_kubernetes_pod_node_name", s(pod, "/spec/nodeName").unwrap_or(""));
-    put("__meta_kubernetes_pod_host_ip", s(pod, "/status/hostIP").unwrap_or(""));
-    put("__meta_kubernetes_pod_phase", s(pod, "/status/phase").unwrap_or(""));
-    put("__meta_kubernetes_pod_ready", if pod_ready(pod) { "true" } else { "false" });
-    put("__meta_kubernetes_pod_container_name", s(container, "/name").unwrap_or(""));
-    put("__meta_kubernetes_pod_container_image", s(container, "/image").unwrap_or(""));
+    put(
+        "__meta_kubernetes_namespace",
+        s(pod, "/metadata/namespace").unwrap_or(""),
+    );
+    put(
+        "__meta_kubernetes_pod_name",
+        s(pod, "/metadata/name").unwrap_or(""),
+    );
+    put(
+        "__meta_kubernetes_pod_ip",
+        s(pod, "/status/podIP").unwrap_or(""),
+    );
+    put(
+        "__meta_kubernetes_pod_uid",
+        s(pod, "/metadata/uid").unwrap_or(""),
+    );
+    put(
+        "__meta_kubernetes_pod_node_name",
+        s(pod, "/spec/nodeName").unwrap_or(""),
+    );
+    put(
+        "__meta_kubernetes_pod_host_ip",
+        s(pod, "/status/hostIP").unwrap_or(""),
+    );
+    put(
+        "__meta_kubernetes_pod_phase",
+        s(pod, "/status/phase").unwrap_or(""),
+    );
+    put(
+        "__meta_kubernetes_pod_ready",
+        if pod_ready(pod) { "true" } else { "false" },
+    );
+    put(
+        "__meta_kubernetes_pod_container_name",
+        s(container, "/name").unwrap_or(""),
+    );
+    put(
+        "__meta_kubernetes_pod_container_image",
+        s(container, "/image").unwrap_or(""),
+    );
     put("__meta_kubernetes_pod_container_init", "false");
-    put("__meta_kubernetes_pod_container_port_name", s(port, "/name").unwrap_or(""));
-    let number = port.get("containerPort").and_then(Value::as_u64).unwrap_or(0).to_string();
+    put(
+        "__meta_kubernetes_pod_container_port_name",
+        s(port, "/name").unwrap_or(""),
+    );
+    let number = port
+        .get("containerPort")
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+        .to_string();
     put("__meta_kubernetes_pod_container_port_number", &number);
-    put("__meta_kubernetes_pod_container_port_protocol", s(port, "/protocol").unwrap_or("TCP"));
+    put(
+        "__meta_kubernetes_pod_container_port_protocol",
+        s(port, "/protocol").unwrap_or("TCP"),
+    );
     if let Some(owner) = pod
         .pointer("/metadata/ownerReferences")
         .and_then(Value::as_array)
-        .and_then(|o| o.iter().find(|r| r.get("controller").and_then(Value::as_bool) == Some(true)))
+        .and_then(|o| {
+            o.iter()
+                .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+        })
     {
-        put("__meta_kubernetes_pod_controller_kind", s(owner, "/kind").unwrap_or(""));
-        put("__meta_kubernetes_pod_controller_name", s(owner, "/name").unwrap_or(""));
+        put(
+            "__meta_kubernetes_pod_controller_kind",
+            s(owner, "/kind").unwrap_or(""),
+        );
+        put(
+            "__meta_kubernetes_pod_controller_name",
+            s(owner, "/name").unwrap_or(""),
+        );
     }
-    for (prefix, pointer) in [("label", "/metadata/labels"), ("annotation", "/metadata/annotations")] {
+    for (prefix, pointer) in [
+        ("label", "/metadata/labels"),
+        ("annotation", "/metadata/annotations"),
+    ] {
         if let Some(map) = pod.pointer(pointer).and_then(Value::as_object) {
             for (k, v) in map {
                 let sk = sanitize_label_name(k);
-                put(&format!("__meta_kubernetes_pod_{prefix}_{sk}"), v.as_str().unwrap_or(""));
-                put(&format!("__meta_kubernetes_pod_{prefix}present_{sk}"), "true");
+                put(
+                    &format!("__meta_kubernetes_pod_{prefix}_{sk}"),
+                    v.as_str().unwrap_or(""),
+                );
+                put(
+                    &format!("__meta_kubernetes_pod_{prefix}present_{sk}"),
+                    "true",
+                );
             }
         }
     }
@@ -185,19 +275,42 @@ fn pod_meta(pod: &Value, container: &Value, port: &Value) -> Map<String, Value> 
 /// (container, port) pairs of a pod.
 fn container_ports(pod: &Value) -> Vec<(&Value, &Value)> {
     let mut out = Vec::new();
-    for c in pod.pointer("/spec/containers").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
-        for p in c.get("ports").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+    for c in pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
+        for p in c
+            .get("ports")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
             out.push((c, p));
         }
     }
     out
 }
 
-fn target_group(listener_path_pod: (&str, &str), meta: Map<String, Value>, port_number: u64, pod: &Value) -> Value {
+fn target_group(
+    listener_path_pod: (&str, &str),
+    meta: Map<String, Value>,
+    port_number: u64,
+    pod: &Value,
+) -> Value {
     let (ns, name) = listener_path_pod;
     let mut labels = meta;
-    labels.insert("__metrics_path__".to_string(), Value::String(format!("/pods/{ns}/{name}/metrics")));
-    let address = format!("{}:{port_number}", s(pod, "/status/podIP").filter(|ip| !ip.is_empty()).unwrap_or(name));
+    labels.insert(
+        "__metrics_path__".to_string(),
+        Value::String(format!("/pods/{ns}/{name}/metrics")),
+    );
+    let address = format!(
+        "{}:{port_number}",
+        s(pod, "/status/podIP")
+            .filter(|ip| !ip.is_empty())
+            .unwrap_or(name)
+    );
     json!({"targets": [address], "labels": labels})
 }
 
@@ -233,12 +346,17 @@ fn job(
 /// Does the endpoint's port spec (`port` name / `portNumber` / `targetPort`) pick this container port?
 fn port_matches(endpoint: &Value, port: &Value) -> Option<(Value, String)> {
     let name = s(port, "/name").unwrap_or("");
-    let number = port.get("containerPort").and_then(Value::as_u64).unwrap_or(0);
+    let number = port
+        .get("containerPort")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
     if let Some(want) = s(endpoint, "/port") {
         return (want == name)
             .then(|| (json!({"action": "keep", "source_labels": ["__meta_kubernetes_pod_container_port_name"], "regex": want}), want.to_string()));
     }
-    let want = endpoint.get("portNumber").or_else(|| endpoint.get("targetPort"))?;
+    let want = endpoint
+        .get("portNumber")
+        .or_else(|| endpoint.get("targetPort"))?;
     match want {
         Value::Number(n) => (n.as_u64() == Some(number)).then(|| {
             (json!({"action": "keep", "source_labels": ["__meta_kubernetes_pod_container_port_number"], "regex": n.to_string()}), n.to_string())
@@ -260,7 +378,11 @@ fn pod_monitor_jobs(objects: &[Value], pm: &Value, listener: &str) -> Vec<Value>
         .filter(|p| selector_matches(&selector, &labels_of(p)))
         .filter(|p| !matches!(s(p, "/status/phase"), Some("Failed" | "Succeeded")))
         .collect();
-    let endpoints = pm.pointer("/spec/podMetricsEndpoints").and_then(Value::as_array).cloned().unwrap_or_default();
+    let endpoints = pm
+        .pointer("/spec/podMetricsEndpoints")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut jobs = Vec::new();
     for (i, ep) in endpoints.iter().enumerate() {
         let mut groups = Vec::new();
@@ -269,13 +391,22 @@ fn pod_monitor_jobs(objects: &[Value], pm: &Value, listener: &str) -> Vec<Value>
             for (container, port) in container_ports(pod) {
                 if let Some((rule, endpoint_label)) = port_matches(ep, port) {
                     port_rule = Some((rule, endpoint_label));
-                    let number = port.get("containerPort").and_then(Value::as_u64).unwrap_or(0);
+                    let number = port
+                        .get("containerPort")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0);
                     let pod_name = s(pod, "/metadata/name").unwrap_or("");
-                    groups.push(target_group((ns, pod_name), pod_meta(pod, container, port), number, pod));
+                    groups.push(target_group(
+                        (ns, pod_name),
+                        pod_meta(pod, container, port),
+                        number,
+                        pod,
+                    ));
                 }
             }
         }
-        let mut relabel = vec![json!({"source_labels": ["job"], "target_label": "__tmp_prometheus_job_name"})];
+        let mut relabel =
+            vec![json!({"source_labels": ["job"], "target_label": "__tmp_prometheus_job_name"})];
         relabel.extend(selector_relabelings(&selector, "__meta_kubernetes_pod"));
         let endpoint_label = match port_rule {
             Some((rule, label)) => {
@@ -285,12 +416,22 @@ fn pod_monitor_jobs(objects: &[Value], pm: &Value, listener: &str) -> Vec<Value>
             None => s(ep, "/port").map(str::to_string).unwrap_or_default(),
         };
         relabel.push(json!({"source_labels": ["__meta_kubernetes_pod_phase"], "action": "drop", "regex": "(Failed|Succeeded)"}));
-        relabel.push(json!({"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"}));
+        relabel.push(
+            json!({"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"}),
+        );
         relabel.push(json!({"source_labels": ["__meta_kubernetes_pod_container_name"], "target_label": "container"}));
-        relabel.push(json!({"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"}));
+        relabel
+            .push(json!({"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"}));
         relabel.push(json!({"target_label": "job", "replacement": format!("{ns}/{name}")}));
         relabel.push(json!({"target_label": "endpoint", "replacement": endpoint_label}));
-        jobs.push(job(format!("podMonitor/{ns}/{name}/{i}"), groups, relabel, ep, ns, listener));
+        jobs.push(job(
+            format!("podMonitor/{ns}/{name}/{i}"),
+            groups,
+            relabel,
+            ep,
+            ns,
+            listener,
+        ));
     }
     jobs
 }
@@ -304,17 +445,32 @@ fn service_monitor_jobs(objects: &[Value], sm: &Value, listener: &str) -> Vec<Va
         .filter(|o| kind_is(o, "Service") && s(o, "/metadata/namespace") == Some(ns))
         .filter(|svc| selector_matches(&selector, &labels_of(svc)))
         .collect();
-    let endpoints = sm.pointer("/spec/endpoints").and_then(Value::as_array).cloned().unwrap_or_default();
+    let endpoints = sm
+        .pointer("/spec/endpoints")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut jobs = Vec::new();
     for (i, ep) in endpoints.iter().enumerate() {
         let mut groups = Vec::new();
         for svc in &services {
-            let Some(svc_selector) = svc.pointer("/spec/selector").and_then(Value::as_object) else { continue };
+            let Some(svc_selector) = svc.pointer("/spec/selector").and_then(Value::as_object)
+            else {
+                continue;
+            };
             let svc_name = s(svc, "/metadata/name").unwrap_or("");
-            let ports = svc.pointer("/spec/ports").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+            let ports = svc
+                .pointer("/spec/ports")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
             for sp in ports {
                 let sp_name = s(sp, "/name").unwrap_or("");
-                let target = sp.get("targetPort").or_else(|| sp.get("port")).cloned().unwrap_or(Value::Null);
+                let target = sp
+                    .get("targetPort")
+                    .or_else(|| sp.get("port"))
+                    .cloned()
+                    .unwrap_or(Value::Null);
                 let picked = match (s(ep, "/port"), ep.get("targetPort")) {
                     (Some(want), _) => want == sp_name,
                     (None, Some(t)) => *t == target,
@@ -323,16 +479,27 @@ fn service_monitor_jobs(objects: &[Value], sm: &Value, listener: &str) -> Vec<Va
                 if !picked {
                     continue;
                 }
-                for pod in objects.iter().filter(|o| kind_is(o, "Pod") && s(o, "/metadata/namespace") == Some(ns)) {
+                for pod in objects
+                    .iter()
+                    .filter(|o| kind_is(o, "Pod") && s(o, "/metadata/namespace") == Some(ns))
+                {
                     let pod_labels = labels_of(pod);
-                    if svc_selector.is_empty() || !selector_matches(&Value::Object(svc_selector.clone()), &pod_labels) {
+                    if svc_selector.is_empty()
+                        || !selector_matches(&Value::Object(svc_selector.clone()), &pod_labels)
+                    {
                         continue;
                     }
-                    let Some((container, port)) = container_ports(pod).into_iter().find(|(_, p)| match &target {
-                        Value::Number(n) => p.get("containerPort").and_then(Value::as_u64) == n.as_u64(),
-                        Value::String(w) => s(p, "/name") == Some(w.as_str()),
-                        _ => false,
-                    }) else {
+                    let Some((container, port)) =
+                        container_ports(pod)
+                            .into_iter()
+                            .find(|(_, p)| match &target {
+                                Value::Number(n) => {
+                                    p.get("containerPort").and_then(Value::as_u64) == n.as_u64()
+                                }
+                                Value::String(w) => s(p, "/name") == Some(w.as_str()),
+                                _ => false,
+                            })
+                    else {
                         continue;
                     };
                     let mut meta = pod_meta(pod, container, port);
@@ -342,22 +509,41 @@ fn service_monitor_jobs(objects: &[Value], sm: &Value, listener: &str) -> Vec<Va
                     put("__meta_kubernetes_service_name", svc_name);
                     put("__meta_kubernetes_endpoints_name", svc_name);
                     put("__meta_kubernetes_endpoint_port_name", sp_name);
-                    put("__meta_kubernetes_endpoint_port_protocol", s(sp, "/protocol").unwrap_or("TCP"));
-                    put("__meta_kubernetes_endpoint_ready", if pod_ready(pod) { "true" } else { "false" });
+                    put(
+                        "__meta_kubernetes_endpoint_port_protocol",
+                        s(sp, "/protocol").unwrap_or("TCP"),
+                    );
+                    put(
+                        "__meta_kubernetes_endpoint_ready",
+                        if pod_ready(pod) { "true" } else { "false" },
+                    );
                     put("__meta_kubernetes_endpoint_address_target_kind", "Pod");
-                    put("__meta_kubernetes_endpoint_address_target_name", s(pod, "/metadata/name").unwrap_or(""));
+                    put(
+                        "__meta_kubernetes_endpoint_address_target_name",
+                        s(pod, "/metadata/name").unwrap_or(""),
+                    );
                     for (k, v) in labels_of(svc) {
                         let sk = sanitize_label_name(&k);
-                        put(&format!("__meta_kubernetes_service_label_{sk}"), v.as_str().unwrap_or(""));
-                        put(&format!("__meta_kubernetes_service_labelpresent_{sk}"), "true");
+                        put(
+                            &format!("__meta_kubernetes_service_label_{sk}"),
+                            v.as_str().unwrap_or(""),
+                        );
+                        put(
+                            &format!("__meta_kubernetes_service_labelpresent_{sk}"),
+                            "true",
+                        );
                     }
-                    let number = port.get("containerPort").and_then(Value::as_u64).unwrap_or(0);
+                    let number = port
+                        .get("containerPort")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0);
                     let pod_name = s(pod, "/metadata/name").unwrap_or("");
                     groups.push(target_group((ns, pod_name), meta, number, pod));
                 }
             }
         }
-        let mut relabel = vec![json!({"source_labels": ["job"], "target_label": "__tmp_prometheus_job_name"})];
+        let mut relabel =
+            vec![json!({"source_labels": ["job"], "target_label": "__tmp_prometheus_job_name"})];
         relabel.extend(selector_relabelings(&selector, "__meta_kubernetes_service"));
         let endpoint_label = match (s(ep, "/port"), ep.get("targetPort")) {
             (Some(p), _) => {
@@ -378,14 +564,26 @@ fn service_monitor_jobs(objects: &[Value], sm: &Value, listener: &str) -> Vec<Va
             "separator": ";", "regex": "Node;(.*)", "replacement": "${1}", "target_label": "node"}));
         relabel.push(json!({"source_labels": ["__meta_kubernetes_endpoint_address_target_kind", "__meta_kubernetes_endpoint_address_target_name"],
             "separator": ";", "regex": "Pod;(.*)", "replacement": "${1}", "target_label": "pod"}));
-        relabel.push(json!({"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"}));
-        relabel.push(json!({"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"}));
-        relabel.push(json!({"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"}));
+        relabel.push(
+            json!({"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"}),
+        );
+        relabel.push(
+            json!({"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"}),
+        );
+        relabel
+            .push(json!({"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"}));
         relabel.push(json!({"source_labels": ["__meta_kubernetes_pod_container_name"], "target_label": "container"}));
         relabel.push(json!({"source_labels": ["__meta_kubernetes_pod_phase"], "action": "drop", "regex": "(Failed|Succeeded)"}));
         relabel.push(json!({"source_labels": ["__meta_kubernetes_service_name"], "target_label": "job", "replacement": "${1}"}));
         relabel.push(json!({"target_label": "endpoint", "replacement": endpoint_label}));
-        jobs.push(job(format!("serviceMonitor/{ns}/{name}/{i}"), groups, relabel, ep, ns, listener));
+        jobs.push(job(
+            format!("serviceMonitor/{ns}/{name}/{i}"),
+            groups,
+            relabel,
+            ep,
+            ns,
+            listener,
+        ));
     }
     jobs
 }
@@ -402,7 +600,11 @@ pub fn scrape_config(objects: &[Value], listener: &str) -> Value {
             .filter(|m| !namespace_excluded(objects, s(m, "/metadata/namespace").unwrap_or("")))
             .collect();
         monitors.sort_by_key(|m| {
-            (s(m, "/kind").unwrap_or(""), s(m, "/metadata/namespace").unwrap_or(""), s(m, "/metadata/name").unwrap_or(""))
+            (
+                s(m, "/kind").unwrap_or(""),
+                s(m, "/metadata/namespace").unwrap_or(""),
+                s(m, "/metadata/name").unwrap_or(""),
+            )
         });
         for m in monitors {
             if kind_is(m, "PodMonitor") {
@@ -444,9 +646,20 @@ pub enum PrometheusError {
     Http(String),
 }
 
-fn find_on_path(binary: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(binary)).find(|p| p.is_file())
+/// Finds `binary` in the directories of a `PATH`-style list.
+fn find_in(path: &std::ffi::OsStr, binary: &str) -> Option<PathBuf> {
+    std::env::split_paths(path)
+        .map(|d| d.join(binary))
+        .find(|p| p.is_file())
+}
+
+/// The `prometheus` binary on `PATH`, or [`PrometheusError::NotInstalled`].
+pub fn locate_prometheus() -> Result<PathBuf, PrometheusError> {
+    locate_in(&std::env::var_os("PATH").unwrap_or_default())
+}
+
+fn locate_in(path: &std::ffi::OsStr) -> Result<PathBuf, PrometheusError> {
+    find_in(path, "prometheus").ok_or(PrometheusError::NotInstalled)
 }
 
 fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> PrometheusError {
@@ -467,18 +680,25 @@ pub struct PrometheusProcess {
 impl PrometheusProcess {
     /// Starts Prometheus with `config` (YAML/JSON text) and waits for `/-/ready` (≤ 15 s).
     pub async fn start(config: &str) -> Result<Self, PrometheusError> {
-        let binary = find_on_path("prometheus").ok_or(PrometheusError::NotInstalled)?;
+        let binary = locate_prometheus()?;
         let begun = Instant::now();
         let dir = unique_temp_dir().map_err(io_err("creating the Prometheus data directory"))?;
         let config_path = dir.join("prometheus.yml");
-        std::fs::write(&config_path, config).map_err(io_err(format!("writing {}", config_path.display())))?;
+        std::fs::write(&config_path, config)
+            .map_err(io_err(format!("writing {}", config_path.display())))?;
         let port = free_port().map_err(io_err("finding a free port for Prometheus"))?;
         let log_path = dir.join("prometheus.log");
-        let log = std::fs::File::create(&log_path).map_err(io_err(format!("creating {}", log_path.display())))?;
-        let log_err = log.try_clone().map_err(io_err("duplicating the Prometheus log handle"))?;
+        let log = std::fs::File::create(&log_path)
+            .map_err(io_err(format!("creating {}", log_path.display())))?;
+        let log_err = log
+            .try_clone()
+            .map_err(io_err("duplicating the Prometheus log handle"))?;
         let child = Command::new(&binary)
             .arg(format!("--config.file={}", config_path.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--web.enable-lifecycle")
             .arg("--storage.tsdb.retention.time=1d")
@@ -491,13 +711,23 @@ impl PrometheusProcess {
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| PrometheusError::Http(e.to_string()))?;
-        let mut process = Self { child, port, dir, startup: Duration::ZERO, client };
+        let mut process = Self {
+            child,
+            port,
+            dir,
+            startup: Duration::ZERO,
+            client,
+        };
         let limit = Duration::from_secs(15);
         loop {
             if let Ok(Some(status)) = process.child.try_wait() {
                 return Err(PrometheusError::Exited(status.to_string(), process.log()));
             }
-            let ready = process.client.get(format!("{}/-/ready", process.url())).send().await;
+            let ready = process
+                .client
+                .get(format!("{}/-/ready", process.url()))
+                .send()
+                .await;
             if ready.is_ok_and(|r| r.status().is_success()) {
                 break;
             }
@@ -517,6 +747,11 @@ impl PrometheusProcess {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Process id of the running `prometheus`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Time from spawn to `/-/ready`.
@@ -542,13 +777,17 @@ impl PrometheusProcess {
         if response.status().is_success() {
             Ok(())
         } else {
-            Err(PrometheusError::Reload(response.text().await.unwrap_or_default()))
+            Err(PrometheusError::Reload(
+                response.text().await.unwrap_or_default(),
+            ))
         }
     }
 
     /// Runs an instant query directly (no auth); returns Prometheus' JSON answer.
     pub async fn query(&self, promql: &str) -> Result<Value, PrometheusError> {
-        let body: String = form_urlencoded::Serializer::new(String::new()).append_pair("query", promql).finish();
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("query", promql)
+            .finish();
         let response = self
             .client
             .post(format!("{}/api/v1/query", self.url()))
@@ -557,20 +796,33 @@ impl PrometheusProcess {
             .send()
             .await
             .map_err(|e| PrometheusError::Http(e.to_string()))?;
-        response.json::<Value>().await.map_err(|e| PrometheusError::Http(e.to_string()))
+        response
+            .json::<Value>()
+            .await
+            .map_err(|e| PrometheusError::Http(e.to_string()))
     }
 
     /// Polls `promql` until it returns at least one series; the time it took.
-    pub async fn wait_for_series(&self, promql: &str, limit: Duration) -> Result<Duration, PrometheusError> {
+    pub async fn wait_for_series(
+        &self,
+        promql: &str,
+        limit: Duration,
+    ) -> Result<Duration, PrometheusError> {
         let begun = Instant::now();
         loop {
             let answer = self.query(promql).await?;
-            let found = answer.pointer("/data/result").and_then(Value::as_array).is_some_and(|r| !r.is_empty());
+            let found = answer
+                .pointer("/data/result")
+                .and_then(Value::as_array)
+                .is_some_and(|r| !r.is_empty());
             if found {
                 return Ok(begun.elapsed());
             }
             if begun.elapsed() > limit {
-                return Err(PrometheusError::NotReady(limit, format!("no series for {promql}\n{}", self.log())));
+                return Err(PrometheusError::NotReady(
+                    limit,
+                    format!("no series for {promql}\n{}", self.log()),
+                ));
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -586,13 +838,18 @@ impl Drop for PrometheusProcess {
 }
 
 fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 fn unique_temp_dir() -> std::io::Result<PathBuf> {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     let dir = std::env::temp_dir().join(format!(
         "llmd-sim-prometheus-{}-{}-{nanos}",
         std::process::id(),

@@ -41,7 +41,12 @@ pub enum AuthDecision {
 /// Decides whether a bearer token may use the front. `method` is the HTTP method (`GET`/`POST`);
 /// `tenancy_namespace` is `Some(ns)` on the tenancy port, `None` on the web port.
 pub trait ThanosAuthorizer: Send + Sync {
-    fn authorize(&self, token: Option<&str>, method: &str, tenancy_namespace: Option<&str>) -> AuthDecision;
+    fn authorize(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        tenancy_namespace: Option<&str>,
+    ) -> AuthDecision;
 }
 
 /// Failure injection, settable while the front runs.
@@ -137,7 +142,10 @@ struct Ctx {
 impl ThanosFront {
     /// A front forwarding to Prometheus at `prometheus_url` (e.g. `http://127.0.0.1:9090`).
     pub fn new(prometheus_url: impl Into<String>, authorizer: Arc<dyn ThanosAuthorizer>) -> Self {
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap_or_default();
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap_or_default();
         Self {
             inner: Arc::new(Inner {
                 prometheus_url: prometheus_url.into().trim_end_matches('/').to_string(),
@@ -159,13 +167,21 @@ impl ThanosFront {
 
     /// The 9091-like router: all data, authorized on `prometheuses/api`.
     pub fn web_router(&self) -> Router {
-        let ctx = Ctx { inner: self.inner.clone(), port: Port::Web };
-        common_routes().route("/api/v1/metadata", get(handle).post(handle)).with_state(ctx)
+        let ctx = Ctx {
+            inner: self.inner.clone(),
+            port: Port::Web,
+        };
+        common_routes()
+            .route("/api/v1/metadata", get(handle).post(handle))
+            .with_state(ctx)
     }
 
     /// The 9092-like router: one namespace per request, enforced.
     pub fn tenancy_router(&self) -> Router {
-        common_routes().with_state(Ctx { inner: self.inner.clone(), port: Port::Tenancy })
+        common_routes().with_state(Ctx {
+            inner: self.inner.clone(),
+            port: Port::Tenancy,
+        })
     }
 }
 
@@ -233,15 +249,25 @@ fn inject(expr: &mut Expr, ns: &str) {
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim().to_string())
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+        .then(|| token.trim().to_string())
 }
 
 fn text(status: StatusCode, body: &str) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{body}\n")).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{body}\n"),
+    )
+        .into_response()
 }
 
 fn api_error(status: StatusCode, error_type: &str, error: &str) -> Response {
-    (status, axum::Json(json!({"status": "error", "errorType": error_type, "error": error}))).into_response()
+    (
+        status,
+        axum::Json(json!({"status": "error", "errorType": error_type, "error": error})),
+    )
+        .into_response()
 }
 
 fn encode(params: &[(String, String)]) -> String {
@@ -252,11 +278,19 @@ fn encode(params: &[(String, String)]) -> String {
     s.finish()
 }
 
-async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(ctx): State<Ctx>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let start = Instant::now();
     let path = uri.path().to_string();
     let mut params: Vec<(String, String)> =
-        form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
+        form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -264,11 +298,32 @@ async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: Heade
     if method == Method::POST && is_form {
         params.extend(form_urlencoded::parse(&body).into_owned());
     }
-    let logged_query = params.iter().find(|(k, _)| k == "query").map(|(_, v)| v.clone()).unwrap_or_else(|| {
-        params.iter().filter(|(k, _)| k == "match[]").map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(", ")
-    });
-    let namespace = params.iter().find(|(k, _)| k == "namespace").map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
-    let response = answer(&ctx, &method, &path, params, namespace.as_deref(), bearer(&headers).as_deref()).await;
+    let logged_query = params
+        .iter()
+        .find(|(k, _)| k == "query")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| {
+            params
+                .iter()
+                .filter(|(k, _)| k == "match[]")
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+    let namespace = params
+        .iter()
+        .find(|(k, _)| k == "namespace")
+        .map(|(_, v)| v.clone())
+        .filter(|v| !v.is_empty());
+    let response = answer(
+        &ctx,
+        &method,
+        &path,
+        params,
+        namespace.as_deref(),
+        bearer(&headers).as_deref(),
+    )
+    .await;
     ctx.inner.log.push(QueryLogEntry {
         port: ctx.port,
         path,
@@ -294,21 +349,34 @@ async fn answer(
     };
     let tenancy = ctx.port == Port::Tenancy;
     if tenancy && namespace.is_none() {
-        return text(StatusCode::BAD_REQUEST, "Bad Request. The request or configuration is malformed.");
+        return text(
+            StatusCode::BAD_REQUEST,
+            "Bad Request. The request or configuration is malformed.",
+        );
     }
     let verb = match *method {
         Method::GET => "get",
         Method::POST => "create",
         _ => "get",
     };
-    match ctx.inner.authorizer.authorize(Some(token), method.as_str(), if tenancy { namespace } else { None }) {
+    match ctx.inner.authorizer.authorize(
+        Some(token),
+        method.as_str(),
+        if tenancy { namespace } else { None },
+    ) {
         AuthDecision::Allowed => {}
         AuthDecision::Unauthenticated => return text(StatusCode::UNAUTHORIZED, "Unauthorized"),
         AuthDecision::Forbidden(user) => {
-            let (resource, subresource) = if tenancy { ("pods", "") } else { ("prometheuses", "api") };
+            let (resource, subresource) = if tenancy {
+                ("pods", "")
+            } else {
+                ("prometheuses", "api")
+            };
             return text(
                 StatusCode::FORBIDDEN,
-                &format!("Forbidden (user={user}, verb={verb}, resource={resource}, subresource={subresource})"),
+                &format!(
+                    "Forbidden (user={user}, verb={verb}, resource={resource}, subresource={subresource})"
+                ),
             );
         }
     }
@@ -346,10 +414,19 @@ async fn answer(
     }
     if let Some(code) = faults.status {
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-        return api_error(status, "unavailable", "simulated failure injected by the test harness");
+        return api_error(
+            status,
+            "unavailable",
+            "simulated failure injected by the test harness",
+        );
     }
     if faults.garbage_body {
-        return (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "<html>\u{0}not json").into_response();
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "<html>\u{0}not json",
+        )
+            .into_response();
     }
 
     let url = format!("{}{path}", ctx.inner.prometheus_url);
@@ -357,16 +434,26 @@ async fn answer(
         ctx.inner
             .client
             .post(&url)
-            .header(header::CONTENT_TYPE.as_str(), "application/x-www-form-urlencoded")
+            .header(
+                header::CONTENT_TYPE.as_str(),
+                "application/x-www-form-urlencoded",
+            )
             .body(encode(&params))
     } else {
         ctx.inner.client.get(format!("{url}?{}", encode(&params)))
     };
     let upstream = match request.send().await {
         Ok(r) => r,
-        Err(e) => return api_error(StatusCode::BAD_GATEWAY, "unavailable", &format!("querying prometheus: {e}")),
+        Err(e) => {
+            return api_error(
+                StatusCode::BAD_GATEWAY,
+                "unavailable",
+                &format!("querying prometheus: {e}"),
+            );
+        }
     };
-    let status = StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let status =
+        StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let content_type = upstream
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
@@ -375,13 +462,20 @@ async fn answer(
         .to_string();
     let bytes = match upstream.bytes().await {
         Ok(b) => b,
-        Err(e) => return api_error(StatusCode::BAD_GATEWAY, "unavailable", &format!("reading prometheus: {e}")),
-    };
-    if faults.partial_response && status == StatusCode::OK {
-        if let Ok(mut body) = serde_json::from_slice::<Value>(&bytes) {
-            make_partial(&mut body);
-            return (status, axum::Json(body)).into_response();
+        Err(e) => {
+            return api_error(
+                StatusCode::BAD_GATEWAY,
+                "unavailable",
+                &format!("reading prometheus: {e}"),
+            );
         }
+    };
+    if faults.partial_response
+        && status == StatusCode::OK
+        && let Ok(mut body) = serde_json::from_slice::<Value>(&bytes)
+    {
+        make_partial(&mut body);
+        return (status, axum::Json(body)).into_response();
     }
     (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response()
 }
@@ -418,7 +512,11 @@ mod tests {
         let reparsed = parser::parse(&out).unwrap();
         assert_eq!(reparsed.to_string(), out);
 
-        let out = enforce_namespace("sum(rate(a[1m])) / sum(b{namespace=\"other\"}) + on() group_left c offset 5m", "ns1").unwrap();
+        let out = enforce_namespace(
+            "sum(rate(a[1m])) / sum(b{namespace=\"other\"}) + on() group_left c offset 5m",
+            "ns1",
+        )
+        .unwrap();
         assert_eq!(out.matches("namespace=\"ns1\"").count(), 3, "{out}");
         assert!(!out.contains("other"), "{out}");
 
@@ -431,13 +529,17 @@ mod tests {
     #[test]
     fn series_selectors_are_enforced_and_validated() {
         let out = enforce_namespace_selector("{__name__=~\"kserve_vllm:.*\"}", "llm").unwrap();
-        assert!(out.contains("namespace=\"llm\"") && out.contains("__name__=~"), "{out}");
+        assert!(
+            out.contains("namespace=\"llm\"") && out.contains("__name__=~"),
+            "{out}"
+        );
         assert!(enforce_namespace_selector("rate(x[1m])", "llm").is_err());
     }
 
     #[test]
     fn partial_response_halves_the_result() {
-        let mut body = json!({"status": "success", "data": {"resultType": "vector", "result": [1, 2, 3, 4]}});
+        let mut body =
+            json!({"status": "success", "data": {"resultType": "vector", "result": [1, 2, 3, 4]}});
         make_partial(&mut body);
         assert_eq!(body["data"]["result"].as_array().unwrap().len(), 2);
         assert!(body["warnings"][0].as_str().unwrap().contains("partial"));

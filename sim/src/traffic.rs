@@ -18,22 +18,27 @@
 use serde_json::Value;
 
 use crate::config::{SimConfig, TrafficProfile};
-use crate::metrics::{EndpointShare, PodKind, PodMetricsInput, PoolView, VLLM_METRICS_PORT, pod_generation, pod_kind};
+use crate::metrics::{
+    EndpointShare, PodKind, PodMetricsInput, PoolView, VLLM_METRICS_PORT, pod_generation, pod_kind,
+};
 
 fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
     v.pointer(pointer).and_then(Value::as_str)
 }
 
 fn label<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
-    obj.pointer("/metadata/labels").and_then(|l| l.get(key)).and_then(Value::as_str)
+    obj.pointer("/metadata/labels")
+        .and_then(|l| l.get(key))
+        .and_then(Value::as_str)
 }
 
 /// Whether a pod counts as ready (see module docs).
 pub fn pod_ready(pod: &Value) -> bool {
     match pod.pointer("/status/conditions").and_then(Value::as_array) {
-        Some(conditions) if !conditions.is_empty() => conditions
-            .iter()
-            .any(|c| c.get("type").and_then(Value::as_str) == Some("Ready") && c.get("status").and_then(Value::as_str) == Some("True")),
+        Some(conditions) if !conditions.is_empty() => conditions.iter().any(|c| {
+            c.get("type").and_then(Value::as_str) == Some("Ready")
+                && c.get("status").and_then(Value::as_str) == Some("True")
+        }),
         _ => str_at(pod, "/status/phase") == Some("Running"),
     }
 }
@@ -46,19 +51,34 @@ fn is_kind(obj: &Value, kind: &str) -> bool {
 /// (InferencePool v1alpha2) matches these labels.
 pub fn selector_matches(selector: &Value, labels: &serde_json::Map<String, Value>) -> bool {
     let get = |k: &str| labels.get(k).and_then(Value::as_str);
-    let Some(sel) = selector.as_object() else { return false };
+    let Some(sel) = selector.as_object() else {
+        return false;
+    };
     let structured = sel.contains_key("matchLabels") || sel.contains_key("matchExpressions");
-    let match_labels = if structured { sel.get("matchLabels").and_then(Value::as_object) } else { Some(sel) };
-    if let Some(ml) = match_labels {
-        if !ml.iter().all(|(k, v)| v.as_str().is_some() && get(k) == v.as_str()) {
-            return false;
-        }
+    let match_labels = if structured {
+        sel.get("matchLabels").and_then(Value::as_object)
+    } else {
+        Some(sel)
+    };
+    if let Some(ml) = match_labels
+        && !ml
+            .iter()
+            .all(|(k, v)| v.as_str().is_some() && get(k) == v.as_str())
+    {
+        return false;
     }
-    let exprs = sel.get("matchExpressions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let exprs = sel
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     exprs.iter().all(|e| {
         let key = e.get("key").and_then(Value::as_str).unwrap_or("");
-        let values: Vec<&str> =
-            e.get("values").and_then(Value::as_array).map(|v| v.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let values: Vec<&str> = e
+            .get("values")
+            .and_then(Value::as_array)
+            .map(|v| v.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         match e.get("operator").and_then(Value::as_str) {
             Some("In") => get(key).is_some_and(|v| values.contains(&v)),
             Some("NotIn") => !get(key).is_some_and(|v| values.contains(&v)),
@@ -72,10 +92,15 @@ pub fn selector_matches(selector: &Value, labels: &serde_json::Map<String, Value
 /// The traffic profile of `namespace/name` (default profile when the scenario names none).
 pub fn profile_for(config: &SimConfig, namespace: &str, name: &str) -> TrafficProfile {
     let key = format!("{namespace}/{name}");
-    config.traffic.iter().find(|p| p.llm_inference_service == key).cloned().unwrap_or_else(|| TrafficProfile {
-        llm_inference_service: key,
-        ..TrafficProfile::default()
-    })
+    config
+        .traffic
+        .iter()
+        .find(|p| p.llm_inference_service == key)
+        .cloned()
+        .unwrap_or_else(|| TrafficProfile {
+            llm_inference_service: key,
+            ..TrafficProfile::default()
+        })
 }
 
 struct Service<'a> {
@@ -88,13 +113,21 @@ struct Service<'a> {
     epp: Vec<&'a Value>,
 }
 
-fn service<'a>(objects: &'a [Value], config: &SimConfig, namespace: &'a str, name: &'a str) -> Service<'a> {
+fn service<'a>(
+    objects: &'a [Value],
+    config: &SimConfig,
+    namespace: &'a str,
+    name: &'a str,
+) -> Service<'a> {
     let isvc = objects.iter().find(|o| {
         is_kind(o, "LLMInferenceService")
             && str_at(o, "/metadata/namespace") == Some(namespace)
             && str_at(o, "/metadata/name") == Some(name)
     });
-    let model_name = isvc.and_then(|o| str_at(o, "/spec/model/name")).unwrap_or(name).to_string();
+    let model_name = isvc
+        .and_then(|o| str_at(o, "/spec/model/name"))
+        .unwrap_or(name)
+        .to_string();
     let mut svc = Service {
         namespace,
         name,
@@ -105,7 +138,9 @@ fn service<'a>(objects: &'a [Value], config: &SimConfig, namespace: &'a str, nam
         epp: Vec::new(),
     };
     for pod in objects.iter().filter(|o| is_kind(o, "Pod")) {
-        if str_at(pod, "/metadata/namespace") != Some(namespace) || label(pod, "app.kubernetes.io/name") != Some(name) {
+        if str_at(pod, "/metadata/namespace") != Some(namespace)
+            || label(pod, "app.kubernetes.io/name") != Some(name)
+        {
             continue;
         }
         match pod_kind(pod) {
@@ -124,15 +159,31 @@ fn pod_name(pod: &Value) -> &str {
 
 /// Shares of the ready decode-side pods (name → share), summing to 1 when any is ready.
 fn decode_shares(svc: &Service) -> Vec<(String, f64)> {
-    let ready: Vec<&str> = svc.decode.iter().filter(|p| pod_ready(p)).map(|p| pod_name(p)).collect();
+    let ready: Vec<&str> = svc
+        .decode
+        .iter()
+        .filter(|p| pod_ready(p))
+        .map(|p| pod_name(p))
+        .collect();
     if ready.is_empty() {
         return Vec::new();
     }
     let split = &svc.profile.split;
     if svc.profile.epp_in_loop && !split.is_empty() {
-        let total: f64 = ready.iter().map(|n| split.get(*n).copied().unwrap_or(0.0).max(0.0)).sum();
+        let total: f64 = ready
+            .iter()
+            .map(|n| split.get(*n).copied().unwrap_or(0.0).max(0.0))
+            .sum();
         if total > 0.0 {
-            return ready.iter().map(|n| (n.to_string(), split.get(*n).copied().unwrap_or(0.0).max(0.0) / total)).collect();
+            return ready
+                .iter()
+                .map(|n| {
+                    (
+                        n.to_string(),
+                        split.get(*n).copied().unwrap_or(0.0).max(0.0) / total,
+                    )
+                })
+                .collect();
         }
     }
     let equal = 1.0 / ready.len() as f64;
@@ -143,12 +194,18 @@ fn pool_view(objects: &[Value], svc: &Service, shares: &[(String, f64)]) -> Pool
     let preferred = format!("{}-inference-pool", svc.name);
     let pools: Vec<&Value> = objects
         .iter()
-        .filter(|o| is_kind(o, "InferencePool") && str_at(o, "/metadata/namespace") == Some(svc.namespace))
+        .filter(|o| {
+            is_kind(o, "InferencePool") && str_at(o, "/metadata/namespace") == Some(svc.namespace)
+        })
         .collect();
     let matches_workload = |pool: &Value| {
-        let Some(selector) = pool.pointer("/spec/selector") else { return false };
+        let Some(selector) = pool.pointer("/spec/selector") else {
+            return false;
+        };
         svc.decode.iter().any(|pod| {
-            pod.pointer("/metadata/labels").and_then(Value::as_object).is_some_and(|l| selector_matches(selector, l))
+            pod.pointer("/metadata/labels")
+                .and_then(Value::as_object)
+                .is_some_and(|l| selector_matches(selector, l))
         })
     };
     let pool = pools
@@ -164,7 +221,10 @@ fn pool_view(objects: &[Value], svc: &Service, shares: &[(String, f64)]) -> Pool
         .and_then(|n| u16::try_from(n).ok())
         .unwrap_or(VLLM_METRICS_PORT);
     PoolView {
-        name: pool.and_then(|p| str_at(p, "/metadata/name")).unwrap_or(&preferred).to_string(),
+        name: pool
+            .and_then(|p| str_at(p, "/metadata/name"))
+            .unwrap_or(&preferred)
+            .to_string(),
         endpoints: shares
             .iter()
             .map(|(name, share)| EndpointShare {
@@ -178,9 +238,16 @@ fn pool_view(objects: &[Value], svc: &Service, shares: &[(String, f64)]) -> Pool
 }
 
 /// The metrics input of one pod, or `None` when the pod does not exist or is neither vLLM nor EPP.
-pub fn pod_metrics_input(objects: &[Value], config: &SimConfig, namespace: &str, pod: &str) -> Option<PodMetricsInput> {
+pub fn pod_metrics_input(
+    objects: &[Value],
+    config: &SimConfig,
+    namespace: &str,
+    pod: &str,
+) -> Option<PodMetricsInput> {
     let pod_obj = objects.iter().find(|o| {
-        is_kind(o, "Pod") && str_at(o, "/metadata/namespace") == Some(namespace) && str_at(o, "/metadata/name") == Some(pod)
+        is_kind(o, "Pod")
+            && str_at(o, "/metadata/namespace") == Some(namespace)
+            && str_at(o, "/metadata/name") == Some(pod)
     })?;
     let kind = pod_kind(pod_obj)?;
     let name = label(pod_obj, "app.kubernetes.io/name").unwrap_or("");
@@ -188,14 +255,32 @@ pub fn pod_metrics_input(objects: &[Value], config: &SimConfig, namespace: &str,
     let shares = decode_shares(&svc);
     let ready_count = |pods: &[&Value]| pods.iter().filter(|p| pod_ready(p)).count();
     let (share, pool) = match kind {
-        PodKind::Decode => (shares.iter().find(|(n, _)| n == pod).map(|(_, s)| *s).unwrap_or(0.0), None),
+        PodKind::Decode => (
+            shares
+                .iter()
+                .find(|(n, _)| n == pod)
+                .map(|(_, s)| *s)
+                .unwrap_or(0.0),
+            None,
+        ),
         PodKind::Prefill => {
             let n = ready_count(&svc.prefill);
-            (if pod_ready(pod_obj) && n > 0 { 1.0 / n as f64 } else { 0.0 }, None)
+            (
+                if pod_ready(pod_obj) && n > 0 {
+                    1.0 / n as f64
+                } else {
+                    0.0
+                },
+                None,
+            )
         }
         PodKind::Epp => {
             let n = ready_count(&svc.epp);
-            let share = if pod_ready(pod_obj) && n > 0 { 1.0 / n as f64 } else { 0.0 };
+            let share = if pod_ready(pod_obj) && n > 0 {
+                1.0 / n as f64
+            } else {
+                0.0
+            };
             (share, Some(pool_view(objects, &svc, &shares)))
         }
     };
@@ -216,7 +301,12 @@ pub fn pod_metrics_inputs(objects: &[Value], config: &SimConfig) -> Vec<PodMetri
         .iter()
         .filter(|o| is_kind(o, "Pod") && pod_kind(o).is_some())
         .filter_map(|p| {
-            pod_metrics_input(objects, config, str_at(p, "/metadata/namespace").unwrap_or(""), pod_name(p))
+            pod_metrics_input(
+                objects,
+                config,
+                str_at(p, "/metadata/namespace").unwrap_or(""),
+                pod_name(p),
+            )
         })
         .collect()
 }

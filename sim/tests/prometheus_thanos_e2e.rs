@@ -117,7 +117,10 @@ fn enc(q: &str) -> String {
 
 fn result(body: &str) -> Vec<Value> {
     let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
-    v["data"]["result"].as_array().cloned().unwrap_or_else(|| v["data"].as_array().cloned().unwrap_or_default())
+    v["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| v["data"].as_array().cloned().unwrap_or_default())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,7 +128,11 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
     let started = Instant::now();
     let rps = 4.0;
     let config = SimConfig {
-        traffic: vec![TrafficProfile { llm_inference_service: "llm/qwen".into(), requests_per_second: rps, ..Default::default() }],
+        traffic: vec![TrafficProfile {
+            llm_inference_service: "llm/qwen".into(),
+            requests_per_second: rps,
+            ..Default::default()
+        }],
         ..Default::default()
     };
     let objs = objects();
@@ -135,17 +142,47 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
     let client = reqwest::Client::new();
 
     // The listener itself.
-    let (status, text) = get(&client, &format!("http://{listener}/pods/llm/qwen-kserve-a/metrics"), None).await;
+    let (status, text) = get(
+        &client,
+        &format!("http://{listener}/pods/llm/qwen-kserve-a/metrics"),
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
-    assert!(text.contains("vllm:num_requests_running{engine=\"0\",model_name=\"Qwen/Qwen3-0.6B\"}"));
-    assert_eq!(get(&client, &format!("http://{listener}/pods/llm/nope/metrics"), None).await.0, 404);
+    assert!(
+        text.contains("vllm:num_requests_running{engine=\"0\",model_name=\"Qwen/Qwen3-0.6B\"}")
+    );
+    assert_eq!(
+        get(
+            &client,
+            &format!("http://{listener}/pods/llm/nope/metrics"),
+            None
+        )
+        .await
+        .0,
+        404
+    );
 
-    let prom = PrometheusProcess::start(&scrape_config_yaml(&objs, &listener)).await.unwrap();
+    let prom = PrometheusProcess::start(&scrape_config_yaml(&objs, &listener))
+        .await
+        .unwrap();
     let ready_at = started.elapsed();
-    let first = prom.wait_for_series("kserve_vllm:num_requests_running", Duration::from_secs(15)).await.unwrap();
-    eprintln!("prometheus ready in {:?}; first sample after {first:?} more", prom.startup_time());
+    let first = prom
+        .wait_for_series("kserve_vllm:num_requests_running", Duration::from_secs(15))
+        .await
+        .unwrap();
+    eprintln!(
+        "prometheus ready in {:?}; first sample after {first:?} more",
+        prom.startup_time()
+    );
     // Targets are scraped at different offsets within the interval: wait for all three.
-    let all = prom.wait_for_series("count(kserve_vllm:num_requests_running) == 3", Duration::from_secs(10)).await.unwrap();
+    let all = prom
+        .wait_for_series(
+            "count(kserve_vllm:num_requests_running) == 3",
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
     eprintln!("all vLLM targets after {all:?} more");
 
     let front = ThanosFront::new(prom.url(), Arc::new(Tokens));
@@ -154,11 +191,19 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
     let q = |base: &str, query: &str| format!("http://{base}/api/v1/query?query={}", enc(query));
 
     // Web port, allowed: vLLM series renamed with kserve_, KServe relabelings applied.
-    let (status, body) = get(&client, &q(&web, "kserve_vllm:num_requests_running"), Some("admin-token")).await;
+    let (status, body) = get(
+        &client,
+        &q(&web, "kserve_vllm:num_requests_running"),
+        Some("admin-token"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let series = result(&body);
     assert_eq!(series.len(), 3, "{body}");
-    let a = series.iter().find(|s| s["metric"]["pod"] == "qwen-kserve-a").unwrap();
+    let a = series
+        .iter()
+        .find(|s| s["metric"]["pod"] == "qwen-kserve-a")
+        .unwrap();
     assert_eq!(a["metric"]["job"], "llm/kserve-llm-isvc-vllm-engine");
     assert_eq!(a["metric"]["namespace"], "llm");
     assert_eq!(a["metric"]["llm_isvc_name"], "qwen");
@@ -167,11 +212,29 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
     assert_eq!(a["metric"]["instance"], "10.1.0.1:8000");
     assert_eq!(a["value"][1], "2");
     // Unprefixed names do not exist: the monitors rename everything.
-    assert!(result(&get(&client, &q(&web, "vllm:num_requests_running"), Some("admin-token")).await.1).is_empty());
+    assert!(
+        result(
+            &get(
+                &client,
+                &q(&web, "vllm:num_requests_running"),
+                Some("admin-token")
+            )
+            .await
+            .1
+        )
+        .is_empty()
+    );
 
     // EPP series via the ServiceMonitor: job = Service name.
-    prom.wait_for_series("kserve_inference_pool_ready_pods", Duration::from_secs(10)).await.unwrap();
-    let (_, body) = get(&client, &q(&web, "kserve_inference_pool_ready_pods"), Some("admin-token")).await;
+    prom.wait_for_series("kserve_inference_pool_ready_pods", Duration::from_secs(10))
+        .await
+        .unwrap();
+    let (_, body) = get(
+        &client,
+        &q(&web, "kserve_inference_pool_ready_pods"),
+        Some("admin-token"),
+    )
+    .await;
     let epp = result(&body);
     assert_eq!(epp.len(), 1, "{body}");
     assert_eq!(epp[0]["metric"]["job"], "qwen-epp-service");
@@ -184,19 +247,43 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
     assert_eq!(get(&client, &q(&web, "up"), Some("bogus")).await.0, 401);
     let (status, body) = get(&client, &q(&web, "up"), Some("viewer-token")).await;
     assert_eq!(status, 403);
-    assert_eq!(body.trim(), "Forbidden (user=viewer, verb=get, resource=prometheuses, subresource=api)");
+    assert_eq!(
+        body.trim(),
+        "Forbidden (user=viewer, verb=get, resource=prometheuses, subresource=api)"
+    );
 
     // Tenancy port: namespace required, enforced, authorized per namespace.
-    assert_eq!(get(&client, &q(&tenancy, "kserve_vllm:num_requests_running"), Some("viewer-token")).await.0, 400);
-    let url = format!("{}&namespace=llm", q(&tenancy, "sum by (namespace, pod) (kserve_vllm:num_requests_running)"));
+    assert_eq!(
+        get(
+            &client,
+            &q(&tenancy, "kserve_vllm:num_requests_running"),
+            Some("viewer-token")
+        )
+        .await
+        .0,
+        400
+    );
+    let url = format!(
+        "{}&namespace=llm",
+        q(
+            &tenancy,
+            "sum by (namespace, pod) (kserve_vllm:num_requests_running)"
+        )
+    );
     let (status, body) = get(&client, &url, Some("viewer-token")).await;
     assert_eq!(status, 200, "{body}");
     let series = result(&body);
     assert_eq!(series.len(), 2, "{body}");
     assert!(series.iter().all(|s| s["metric"]["namespace"] == "llm"));
-    let url = format!("{}&namespace=team-b", q(&tenancy, "kserve_vllm:num_requests_running"));
+    let url = format!(
+        "{}&namespace=team-b",
+        q(&tenancy, "kserve_vllm:num_requests_running")
+    );
     assert_eq!(get(&client, &url, Some("viewer-token")).await.0, 403);
-    let url = format!("http://{tenancy}/api/v1/series?match[]={}&namespace=llm", enc("{__name__=\"kserve_vllm:num_requests_running\"}"));
+    let url = format!(
+        "http://{tenancy}/api/v1/series?match[]={}&namespace=llm",
+        enc("{__name__=\"kserve_vllm:num_requests_running\"}")
+    );
     let (status, body) = get(&client, &url, Some("viewer-token")).await;
     assert_eq!(status, 200, "{body}");
     let series = result(&body);
@@ -208,7 +295,10 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
         .post(format!("http://{web}/api/v1/query"))
         .bearer_auth("admin-token")
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("query={}", enc("count(kserve_vllm:kv_cache_usage_perc)")))
+        .body(format!(
+            "query={}",
+            enc("count(kserve_vllm:kv_cache_usage_perc)")
+        ))
         .send()
         .await
         .unwrap();
@@ -216,10 +306,24 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
     assert_eq!(result(&r.text().await.unwrap())[0]["value"][1], "3");
 
     // Faults.
-    front.faults().set(Faults { status: Some(503), ..Default::default() });
-    assert_eq!(get(&client, &q(&web, "up"), Some("admin-token")).await.0, 503);
-    front.faults().set(Faults { partial_response: true, ..Default::default() });
-    let (status, body) = get(&client, &q(&web, "kserve_vllm:num_requests_running"), Some("admin-token")).await;
+    front.faults().set(Faults {
+        status: Some(503),
+        ..Default::default()
+    });
+    assert_eq!(
+        get(&client, &q(&web, "up"), Some("admin-token")).await.0,
+        503
+    );
+    front.faults().set(Faults {
+        partial_response: true,
+        ..Default::default()
+    });
+    let (status, body) = get(
+        &client,
+        &q(&web, "kserve_vllm:num_requests_running"),
+        Some("admin-token"),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(result(&body).len(), 1);
     assert!(body.contains("warnings"));
@@ -231,21 +335,31 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
     let measured = loop {
         let (_, body) = get(&client, &q(&web, rate_query), Some("admin-token")).await;
         let r = result(&body);
-        let value = r.first().and_then(|s| s["value"][1].as_str()).and_then(|v| v.parse::<f64>().ok());
+        let value = r
+            .first()
+            .and_then(|s| s["value"][1].as_str())
+            .and_then(|v| v.parse::<f64>().ok());
         // Wait until the window is covered by samples (8 s after the first one).
-        if let Some(v) = value.filter(|_| started.elapsed() > ready_at + first + Duration::from_secs(9)) {
+        if let Some(v) =
+            value.filter(|_| started.elapsed() > ready_at + first + Duration::from_secs(9))
+        {
             break v;
         }
         assert!(Instant::now() < deadline, "no rate yet: {body}");
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
-    assert!((measured - rps).abs() <= 0.1 * rps, "rate {measured} vs profile {rps}");
+    assert!(
+        (measured - rps).abs() <= 0.1 * rps,
+        "rate {measured} vs profile {rps}"
+    );
 
     // Query log.
     let log = front.log().entries();
     assert!(log.iter().any(|e| e.status == 401 && e.port == Port::Web));
     assert!(log.iter().any(|e| e.status == 503));
-    assert!(log.iter().any(|e| e.port == Port::Tenancy && e.namespace.as_deref() == Some("llm") && e.status == 200));
+    assert!(log.iter().any(|e| e.port == Port::Tenancy
+        && e.namespace.as_deref() == Some("llm")
+        && e.status == 200));
     assert!(log.iter().any(|e| e.query == rate_query && e.status == 200));
     eprintln!("total test time {:?}", started.elapsed());
 }

@@ -13,29 +13,38 @@
 //! ratio is 0. With `epp_in_loop: false` the request and attempt counters stay at their warm-up
 //! value (the EPP is bypassed) while pool gauges keep reporting.
 
-use super::exposition::{Family, Kind, Labels, LogNormal, Style, labels, render as render_families};
+use super::exposition::{
+    Family, Kind, Labels, LogNormal, Style, labels, render as render_families,
+};
 use super::{PodMetricsInput, WARMUP_SECS};
 use crate::config::MetricsGeneration;
 
 const GENERAL_LATENCY: &[f64] = &[
-    0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0,
-    30.0, 45.0, 60.0, 120.0, 180.0, 240.0, 300.0, 360.0, 480.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0,
+    0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0,
+    10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 120.0, 180.0, 240.0, 300.0, 360.0, 480.0, 600.0, 900.0,
+    1200.0, 1800.0, 2700.0, 3600.0,
 ];
 const TTFT_LLMD: &[f64] = &[
-    0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0, 20.0,
-    30.0, 45.0, 60.0, 120.0,
+    0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0,
+    10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 120.0,
 ];
 const STREAMING_TPOT: &[f64] = &[
-    0.0005, 0.00205, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 2.0,
+    0.0005, 0.00205, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.3, 0.4, 0.5,
+    0.6, 0.8, 1.0, 2.0,
 ];
-const NTPOT: &[f64] = &[0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0];
+const NTPOT: &[f64] = &[
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0,
+];
 const INPUT_TOKENS: &[f64] = &[
-    1.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0, 8192.0, 16384.0, 32778.0, 65536.0,
-    131072.0, 262144.0, 524288.0, 1048576.0,
+    1.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0, 8192.0, 16384.0,
+    32778.0, 65536.0, 131072.0, 262144.0, 524288.0, 1048576.0,
 ];
-const OUTPUT_TOKENS: &[f64] =
-    &[1.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0, 8192.0];
-const SCHEDULER: &[f64] = &[0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1];
+const OUTPUT_TOKENS: &[f64] = &[
+    1.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0, 8192.0,
+];
+const SCHEDULER: &[f64] = &[
+    0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
+];
 
 struct Ctx<'a> {
     input: &'a PodMetricsInput,
@@ -72,7 +81,13 @@ pub(super) fn render(input: &PodMetricsInput, generation: MetricsGeneration, t: 
     match generation {
         MetricsGeneration::EppLlmD => {
             request_families(&mut f, &ctx, "llm_d_epp", true, None);
-            request_families(&mut f, &ctx, "inference_objective", false, Some("llm_d_epp"));
+            request_families(
+                &mut f,
+                &ctx,
+                "inference_objective",
+                false,
+                Some("llm_d_epp"),
+            );
             pool_families(&mut f, &ctx, "llm_d_epp", None);
             pool_families(&mut f, &ctx, "inference_pool", Some("llm_d_epp"));
             extension_families(&mut f, &ctx, "llm_d_epp", None, true);
@@ -94,7 +109,13 @@ pub(super) fn render(input: &PodMetricsInput, generation: MetricsGeneration, t: 
 
 /// Request-level metrics. `llm_d` selects llm-d-router names and labels; `replaced_by` marks
 /// deprecated twins.
-fn request_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, llm_d: bool, replaced_by: Option<&str>) {
+fn request_families(
+    f: &mut Vec<Family>,
+    c: &Ctx,
+    prefix: &str,
+    llm_d: bool,
+    replaced_by: Option<&str>,
+) {
     let p = &c.input.profile;
     let n = |old: &str, new: &str| format!("{prefix}_{}", if llm_d { new } else { old });
     let canonical = |new: &str| replaced_by.map(|r| format!("{r}_{new}"));
@@ -104,28 +125,42 @@ fn request_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, llm_d: bool, rep
         (false, "inference_objective") => with(&base, &[("priority", "0")]),
         _ => base.clone(),
     };
-    let hist_labels = if llm_d { req_labels.clone() } else { base.clone() };
+    let hist_labels = if llm_d {
+        req_labels.clone()
+    } else {
+        base.clone()
+    };
     let count = c.rps * c.tc;
     let errors = c.rps * p.error_ratio.clamp(0.0, 1.0) * c.tc;
     let e2e = LogNormal::from_p50_p95(p.e2e_p50_seconds, p.e2e_p95_seconds);
     let gen_tokens = p.generation_tokens_per_request.max(1.0);
-    let ntpot = LogNormal::from_p50_p95(p.e2e_p50_seconds / gen_tokens, p.e2e_p95_seconds / gen_tokens);
+    let ntpot = LogNormal::from_p50_p95(
+        p.e2e_p50_seconds / gen_tokens,
+        p.e2e_p95_seconds / gen_tokens,
+    );
     let input_len = LogNormal::from_mean(p.prompt_tokens_per_request, 2.0);
     let output_len = LogNormal::from_mean(p.generation_tokens_per_request, 2.0);
     let h = |old: &str, new: &str, text: &str| {
-        let canon = canonical(if replaced_by.is_some() { new } else { "" });
+        let canon = canonical(new);
         Family::new(&n(old, new), &help(text, canon.as_deref()), Kind::Histogram)
     };
     let simple = |old: &str, new: &str, text: &str, kind: Kind| {
-        let canon = canonical(if replaced_by.is_some() { new } else { "" });
+        let canon = canonical(new);
         Family::new(&n(old, new), &help(text, canon.as_deref()), kind)
     };
-    let subject = if prefix == "inference_model" { "Inference model" } else { "Inference objective" };
+    let subject = if prefix == "inference_model" {
+        "Inference model"
+    } else {
+        "Inference objective"
+    };
     f.push(
         simple(
             "request_total",
             "request_total",
-            &format!("Counter of {} requests broken out for each model and target model.", subject.to_lowercase()),
+            &format!(
+                "Counter of {} requests broken out for each model and target model.",
+                subject.to_lowercase()
+            ),
             Kind::Counter,
         )
         .with(req_labels.clone(), count),
@@ -141,7 +176,10 @@ fn request_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, llm_d: bool, rep
                 ),
                 Kind::Counter,
             )
-            .with(with(&req_labels, &[("error_code", "ModelServerError")]), errors),
+            .with(
+                with(&req_labels, &[("error_code", "ModelServerError")]),
+                errors,
+            ),
         );
     }
     f.push(
@@ -176,8 +214,17 @@ fn request_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, llm_d: bool, rep
         )
         .with_histogram(hist_labels.clone(), NTPOT, count, &ntpot),
     );
-    let running_labels = if llm_d { req_labels.clone() } else { labels(&[("model_name", c.model)]) };
-    let endpoints = c.input.pool.as_ref().map(|p| p.endpoints.len()).unwrap_or(0) as f64;
+    let running_labels = if llm_d {
+        req_labels.clone()
+    } else {
+        labels(&[("model_name", c.model)])
+    };
+    let endpoints = c
+        .input
+        .pool
+        .as_ref()
+        .map(|p| p.endpoints.len())
+        .unwrap_or(0) as f64;
     f.push(
         simple(
             "running_requests",
@@ -185,7 +232,10 @@ fn request_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, llm_d: bool, rep
             &format!("{subject} number of running requests in each model."),
             Kind::Gauge,
         )
-        .with(running_labels, p.running_per_pod * endpoints * c.input.share.max(0.0)),
+        .with(
+            running_labels,
+            p.running_per_pod * endpoints * c.input.share.max(0.0),
+        ),
     );
     if llm_d {
         let ttft = LogNormal::from_p50_p95(p.ttft_p50_seconds, p.ttft_p95_seconds);
@@ -201,7 +251,10 @@ fn request_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, llm_d: bool, rep
         f.push(
             Family::new(
                 "llm_d_epp_request_streaming_tpot_seconds",
-                &help("Average time per output token in seconds for streaming requests.", None),
+                &help(
+                    "Average time per output token in seconds for streaming requests.",
+                    None,
+                ),
                 Kind::Histogram,
             )
             .with_histogram(req_labels, STREAMING_TPOT, count, &tpot),
@@ -213,38 +266,71 @@ fn request_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, llm_d: bool, rep
 fn pool_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, replaced_by: Option<&str>) {
     let p = &c.input.profile;
     let llm_d = prefix == "llm_d_epp";
-    let endpoints = c.input.pool.as_ref().map(|p| p.endpoints.as_slice()).unwrap_or(&[]);
+    let endpoints = c
+        .input
+        .pool
+        .as_ref()
+        .map(|p| p.endpoints.as_slice())
+        .unwrap_or(&[]);
     let ready = endpoints.len() as f64;
     // Every ready pod reports the same profile values, so the pool mean equals them.
     let mean = |v: f64| if ready > 0.0 { v } else { 0.0 };
     let pool = labels(&[("name", c.pool)]);
     let g = |old: &str, new: &str, text: &str| {
         let name = format!("{prefix}_{}", if llm_d { new } else { old });
-        Family::new(&name, &help(text, replaced_by.map(|r| format!("{r}_{new}")).as_deref()), Kind::Gauge)
+        Family::new(
+            &name,
+            &help(text, replaced_by.map(|r| format!("{r}_{new}")).as_deref()),
+            Kind::Gauge,
+        )
     };
     f.push(
-        g("average_kv_cache_utilization", "average_kv_cache_utilization", "The average kv cache utilization for an inference server pool.")
-            .with(pool.clone(), mean(p.kv_usage)),
+        g(
+            "average_kv_cache_utilization",
+            "average_kv_cache_utilization",
+            "The average kv cache utilization for an inference server pool.",
+        )
+        .with(pool.clone(), mean(p.kv_usage)),
     );
     f.push(
-        g("average_queue_size", "average_queue_size", "The average number of requests pending in the model server queue.")
-            .with(pool.clone(), mean(p.waiting_per_pod)),
+        g(
+            "average_queue_size",
+            "average_queue_size",
+            "The average number of requests pending in the model server queue.",
+        )
+        .with(pool.clone(), mean(p.waiting_per_pod)),
     );
-    let era_has_running =
-        llm_d || replaced_by.is_some() || c.input.generation == MetricsGeneration::EppInferenceObjective;
+    let era_has_running = llm_d
+        || replaced_by.is_some()
+        || c.input.generation == MetricsGeneration::EppInferenceObjective;
     if era_has_running {
         f.push(
-            g("average_running_requests", "average_running_requests", "The average number of requests currently running in the model servers.")
-                .with(pool.clone(), mean(p.running_per_pod)),
+            g(
+                "average_running_requests",
+                "average_running_requests",
+                "The average number of requests currently running in the model servers.",
+            )
+            .with(pool.clone(), mean(p.running_per_pod)),
         );
     }
     f.push(
-        g("ready_pods", "ready_endpoints", "The number of ready pods in the inference server pool.").with(pool.clone(), ready),
+        g(
+            "ready_pods",
+            "ready_endpoints",
+            "The number of ready pods in the inference server pool.",
+        )
+        .with(pool.clone(), ready),
     );
     if llm_d {
         for (name, text) in [
-            ("llm_d_epp_std_dev_kv_cache_utilization", "The standard deviation kv cache utilization for an inference server pool."),
-            ("llm_d_epp_std_dev_queue_size", "The standard deviation of the number of requests pending in the model server queue."),
+            (
+                "llm_d_epp_std_dev_kv_cache_utilization",
+                "The standard deviation kv cache utilization for an inference server pool.",
+            ),
+            (
+                "llm_d_epp_std_dev_queue_size",
+                "The standard deviation of the number of requests pending in the model server queue.",
+            ),
         ] {
             f.push(Family::new(name, &help(text, None), Kind::Gauge).with(pool.clone(), 0.0));
         }
@@ -258,12 +344,17 @@ fn pool_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, replaced_by: Option
         queue_name,
         &help(
             "The total number of requests pending in the model server queue for each underlying pod.",
-            replaced_by.map(|r| format!("{r}_per_endpoint_queue_size")).as_deref(),
+            replaced_by
+                .map(|r| format!("{r}_per_endpoint_queue_size"))
+                .as_deref(),
         ),
         Kind::Gauge,
     );
     for e in endpoints {
-        per_pod = per_pod.with(with(&pool, &[(pod_label, e.pod_name.as_str())]), p.waiting_per_pod);
+        per_pod = per_pod.with(
+            with(&pool, &[(pod_label, e.pod_name.as_str())]),
+            p.waiting_per_pod,
+        );
     }
     if !endpoints.is_empty() {
         f.push(per_pod);
@@ -271,25 +362,47 @@ fn pool_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, replaced_by: Option
 }
 
 /// Scheduler / build metrics. `attempts`: the era has the per-pod scheduler_attempts counter.
-fn extension_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, replaced_by: Option<&str>, attempts: bool) {
+fn extension_families(
+    f: &mut Vec<Family>,
+    c: &Ctx,
+    prefix: &str,
+    replaced_by: Option<&str>,
+    attempts: bool,
+) {
     let canon = |new: &str| replaced_by.map(|r| format!("{r}_{new}"));
     let sched = LogNormal::from_p50_p95(0.0005, 0.002);
     f.push(
         Family::new(
             &format!("{prefix}_scheduler_e2e_duration_seconds"),
-            &help("End-to-end scheduling latency distribution in seconds.", canon("scheduler_e2e_duration_seconds").as_deref()),
+            &help(
+                "End-to-end scheduling latency distribution in seconds.",
+                canon("scheduler_e2e_duration_seconds").as_deref(),
+            ),
             Kind::Histogram,
         )
         .with_histogram(Vec::new(), SCHEDULER, c.rps * c.tc, &sched),
     );
     if attempts {
-        let pod_key = if prefix == "llm_d_epp" { "endpoint_name" } else { "pod_name" };
+        let pod_key = if prefix == "llm_d_epp" {
+            "endpoint_name"
+        } else {
+            "pod_name"
+        };
         let mut fam = Family::new(
             &format!("{prefix}_scheduler_attempts_total"),
-            &help("Total number of scheduling attempts.", canon("scheduler_attempts_total").as_deref()),
+            &help(
+                "Total number of scheduling attempts.",
+                canon("scheduler_attempts_total").as_deref(),
+            ),
             Kind::Counter,
         );
-        for e in c.input.pool.as_ref().map(|p| p.endpoints.as_slice()).unwrap_or(&[]) {
+        for e in c
+            .input
+            .pool
+            .as_ref()
+            .map(|p| p.endpoints.as_slice())
+            .unwrap_or(&[])
+        {
             let port = e.port.to_string();
             fam = fam.with(
                 labels(&[
@@ -314,7 +427,10 @@ fn extension_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, replaced_by: O
     f.push(
         Family::new(
             &format!("{prefix}_info"),
-            &help("General information of the current build of Inference Extension.", canon("info").as_deref()),
+            &help(
+                "General information of the current build of Inference Extension.",
+                canon("info").as_deref(),
+            ),
             Kind::Gauge,
         )
         .with(labels(&[("build_ref", build), ("commit", "0000000")]), 1.0),

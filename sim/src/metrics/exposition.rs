@@ -44,36 +44,70 @@ pub type Labels = Vec<(String, String)>;
 
 /// Builds `Labels` from string pairs.
 pub fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 impl Family {
     pub fn new(name: &str, help: &str, kind: Kind) -> Self {
-        Self { name: name.to_string(), help: help.to_string(), kind, samples: Vec::new() }
+        Self {
+            name: name.to_string(),
+            help: help.to_string(),
+            kind,
+            samples: Vec::new(),
+        }
     }
 
     /// Adds a counter or gauge sample.
     pub fn with(mut self, labels: Labels, value: f64) -> Self {
-        self.samples.push(Sample { suffix: "", labels, value });
+        self.samples.push(Sample {
+            suffix: "",
+            labels,
+            value,
+        });
         self
     }
 
     /// Adds one histogram series: `count` observations shaped by `dist` over `buckets`
     /// (upper bounds without `+Inf`), `_sum` = count × mean.
-    pub fn with_histogram(mut self, labels: Labels, buckets: &[f64], count: f64, dist: &LogNormal) -> Self {
+    pub fn with_histogram(
+        mut self,
+        labels: Labels,
+        buckets: &[f64],
+        count: f64,
+        dist: &LogNormal,
+    ) -> Self {
         let mut previous = 0.0_f64;
         for &le in buckets {
             let cumulative = (count * dist.cdf(le)).max(previous).min(count);
             previous = cumulative;
             let mut with_le = labels.clone();
             with_le.push(("le".to_string(), le.to_string()));
-            self.samples.push(Sample { suffix: "_bucket", labels: with_le, value: cumulative });
+            self.samples.push(Sample {
+                suffix: "_bucket",
+                labels: with_le,
+                value: cumulative,
+            });
         }
         let mut inf = labels.clone();
         inf.push(("le".to_string(), "+Inf".to_string()));
-        self.samples.push(Sample { suffix: "_bucket", labels: inf, value: count });
-        self.samples.push(Sample { suffix: "_count", labels: labels.clone(), value: count });
-        self.samples.push(Sample { suffix: "_sum", labels, value: count * dist.mean() });
+        self.samples.push(Sample {
+            suffix: "_bucket",
+            labels: inf,
+            value: count,
+        });
+        self.samples.push(Sample {
+            suffix: "_count",
+            labels: labels.clone(),
+            value: count,
+        });
+        self.samples.push(Sample {
+            suffix: "_sum",
+            labels,
+            value: count * dist.mean(),
+        });
         self
     }
 }
@@ -118,7 +152,11 @@ fn write_labels(out: &mut String, labels: &[(String, String)], style: Style) {
     let mut sorted: Vec<(&str, String)> = labels
         .iter()
         .map(|(k, v)| {
-            let value = if k == "le" { format_le(v, style) } else { v.clone() };
+            let value = if k == "le" {
+                format_le(v, style)
+            } else {
+                v.clone()
+            };
             (k.as_str(), value)
         })
         .collect();
@@ -149,7 +187,9 @@ fn escape_help(s: &str) -> String {
 }
 
 fn escape_label(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// Formats a sample value the way the client library does.
@@ -183,13 +223,17 @@ pub fn format_value(v: f64, style: Style) -> String {
         Style::Python => {
             if v == 0.0 {
                 "0.0".to_string()
-            } else if exp < -4 || exp >= 16 || (v > 0.0 && exp >= 6) {
+            } else if !(-4..16).contains(&exp) || (v > 0.0 && exp >= 6) {
                 // Python's repr switches at 1e16; prometheus_client switches positive values with
                 // more than six integer digits to Go's exponent form.
                 exponent_form(exp)
             } else {
                 let plain = format!("{v}");
-                if plain.contains('.') { plain } else { format!("{plain}.0") }
+                if plain.contains('.') {
+                    plain
+                } else {
+                    format!("{plain}.0")
+                }
             }
         }
     }
@@ -210,14 +254,20 @@ impl LogNormal {
     pub fn from_p50_p95(p50: f64, p95: f64) -> Self {
         let p50 = p50.max(1e-9);
         let sigma = ((p95.max(p50) / p50).ln() / Z95).max(1e-3);
-        Self { mu: p50.ln(), sigma }
+        Self {
+            mu: p50.ln(),
+            sigma,
+        }
     }
 
     /// With a given mean and the spread of a p95/p50 ratio (for token counts, where the mean
     /// is the ground truth).
     pub fn from_mean(mean: f64, p95_over_p50: f64) -> Self {
         let sigma = (p95_over_p50.max(1.0).ln() / Z95).max(1e-3);
-        Self { mu: mean.max(1e-9).ln() - sigma * sigma / 2.0, sigma }
+        Self {
+            mu: mean.max(1e-9).ln() - sigma * sigma / 2.0,
+            sigma,
+        }
     }
 
     pub fn mean(&self) -> f64 {
@@ -315,10 +365,16 @@ mod tests {
             &LogNormal::from_p50_p95(1.0, 2.0),
         );
         let py = render(std::slice::from_ref(&f), Style::Python);
-        assert!(py.contains("x_bucket{engine=\"0\",le=\"1.0\",model_name=\"m\"} 5.0"), "{py}");
+        assert!(
+            py.contains("x_bucket{engine=\"0\",le=\"1.0\",model_name=\"m\"} 5.0"),
+            "{py}"
+        );
         assert!(py.find("x_count").unwrap() < py.find("x_sum").unwrap());
         let go = render(&[f], Style::Go);
-        assert!(go.contains("x_bucket{engine=\"0\",model_name=\"m\",le=\"1\"} 5"), "{go}");
+        assert!(
+            go.contains("x_bucket{engine=\"0\",model_name=\"m\",le=\"1\"} 5"),
+            "{go}"
+        );
         assert!(go.find("x_sum").unwrap() < go.find("x_count").unwrap());
     }
 }

@@ -32,7 +32,11 @@ pub struct MetricsState {
 
 impl MetricsState {
     pub fn new(objects: ObjectSource, config: SimConfig, started: Instant) -> Self {
-        Self { objects, config: Arc::new(config), started }
+        Self {
+            objects,
+            config: Arc::new(config),
+            started,
+        }
     }
 }
 
@@ -46,7 +50,11 @@ pub enum MetricsUnavailable {
     #[error("pod {0} is not running")]
     NotRunning(String),
     #[error("pod {pod} serves metrics on port {expected}, not {requested}")]
-    WrongPort { pod: String, expected: u16, requested: String },
+    WrongPort {
+        pod: String,
+        expected: u16,
+        requested: String,
+    },
 }
 
 impl MetricsUnavailable {
@@ -60,13 +68,20 @@ impl MetricsUnavailable {
 }
 
 fn container_port_by_name(pod: &Value, name: &str) -> Option<u16> {
-    pod.pointer("/spec/containers")?.as_array()?.iter().find_map(|c| {
-        c.get("ports")?.as_array()?.iter().find_map(|p| {
-            (p.get("name").and_then(Value::as_str) == Some(name))
-                .then(|| p.get("containerPort").and_then(Value::as_u64).and_then(|n| u16::try_from(n).ok()))
-                .flatten()
+    pod.pointer("/spec/containers")?
+        .as_array()?
+        .iter()
+        .find_map(|c| {
+            c.get("ports")?.as_array()?.iter().find_map(|p| {
+                (p.get("name").and_then(Value::as_str) == Some(name))
+                    .then(|| {
+                        p.get("containerPort")
+                            .and_then(Value::as_u64)
+                            .and_then(|n| u16::try_from(n).ok())
+                    })
+                    .flatten()
+            })
         })
-    })
 }
 
 /// The metrics text of pod `namespace/pod` now. `port` (number or container-port name, as in the
@@ -87,23 +102,39 @@ pub fn render_pod_metrics(
                 && o.pointer("/metadata/name").and_then(Value::as_str) == Some(pod)
         })
         .ok_or_else(|| MetricsUnavailable::NoSuchPod(pod.to_string()))?;
-    let kind = pod_kind(pod_obj).ok_or_else(|| MetricsUnavailable::NotAMetricsPod(qualified.clone()))?;
+    let kind =
+        pod_kind(pod_obj).ok_or_else(|| MetricsUnavailable::NotAMetricsPod(qualified.clone()))?;
     if pod_obj.pointer("/status/phase").and_then(Value::as_str) != Some("Running") {
         return Err(MetricsUnavailable::NotRunning(qualified));
     }
-    let expected = if kind == PodKind::Epp { EPP_METRICS_PORT } else { VLLM_METRICS_PORT };
+    let expected = if kind == PodKind::Epp {
+        EPP_METRICS_PORT
+    } else {
+        VLLM_METRICS_PORT
+    };
     if let Some(requested) = port {
-        let number = requested.parse::<u16>().ok().or_else(|| container_port_by_name(pod_obj, requested));
+        let number = requested
+            .parse::<u16>()
+            .ok()
+            .or_else(|| container_port_by_name(pod_obj, requested));
         if number != Some(expected) {
-            return Err(MetricsUnavailable::WrongPort { pod: qualified, expected, requested: requested.to_string() });
+            return Err(MetricsUnavailable::WrongPort {
+                pod: qualified,
+                expected,
+                requested: requested.to_string(),
+            });
         }
     }
     let input = pod_metrics_input(&objects, &state.config, namespace, pod)
         .ok_or_else(|| MetricsUnavailable::NotAMetricsPod(qualified.clone()))?;
-    pod_metrics(&input, state.started.elapsed().as_secs_f64()).ok_or(MetricsUnavailable::NotAMetricsPod(qualified))
+    pod_metrics(&input, state.started.elapsed().as_secs_f64())
+        .ok_or(MetricsUnavailable::NotAMetricsPod(qualified))
 }
 
-async fn serve_pod(State(state): State<MetricsState>, Path((namespace, pod)): Path<(String, String)>) -> Response {
+async fn serve_pod(
+    State(state): State<MetricsState>,
+    Path((namespace, pod)): Path<(String, String)>,
+) -> Response {
     match render_pod_metrics(&state, &namespace, &pod, None) {
         Ok(text) => ([(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], text).into_response(),
         Err(e) => {
@@ -115,5 +146,7 @@ async fn serve_pod(State(state): State<MetricsState>, Path((namespace, pod)): Pa
 
 /// Router for the listener Prometheus scrapes: `GET /pods/{ns}/{pod}/metrics`.
 pub fn metrics_router(state: MetricsState) -> Router {
-    Router::new().route("/pods/{namespace}/{pod}/metrics", get(serve_pod)).with_state(state)
+    Router::new()
+        .route("/pods/{namespace}/{pod}/metrics", get(serve_pod))
+        .with_state(state)
 }

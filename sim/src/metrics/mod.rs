@@ -16,11 +16,16 @@ mod listener;
 pub mod parse;
 mod vllm;
 
-pub use listener::{METRICS_CONTENT_TYPE, MetricsState, MetricsUnavailable, ObjectSource, metrics_router, render_pod_metrics};
+pub use listener::{
+    METRICS_CONTENT_TYPE, MetricsState, MetricsUnavailable, ObjectSource, metrics_router,
+    render_pod_metrics,
+};
 
 use serde_json::Value;
 
-use crate::config::{METRICS_GENERATION_ANNOTATION, MetricsGeneration, MetricsSpec, TrafficProfile};
+use crate::config::{
+    METRICS_GENERATION_ANNOTATION, MetricsGeneration, MetricsSpec, TrafficProfile,
+};
 
 /// Counters start as if the server had already run this long, so they are never near zero.
 pub const WARMUP_SECS: f64 = 600.0;
@@ -126,12 +131,19 @@ pub fn pod_metrics(input: &PodMetricsInput, elapsed_secs: f64) -> Option<String>
     let t = elapsed_secs.max(0.0) + WARMUP_SECS;
     Some(match kind {
         PodKind::Epp => {
-            let generation =
-                if is_vllm_generation(input.generation) { MetricsGeneration::EppInferenceModel } else { input.generation };
+            let generation = if is_vllm_generation(input.generation) {
+                MetricsGeneration::EppInferenceModel
+            } else {
+                input.generation
+            };
             epp::render(input, generation, t)
         }
         PodKind::Decode | PodKind::Prefill => {
-            let generation = if is_vllm_generation(input.generation) { input.generation } else { MetricsGeneration::VllmV1 };
+            let generation = if is_vllm_generation(input.generation) {
+                input.generation
+            } else {
+                MetricsGeneration::VllmV1
+            };
             vllm::render(input, kind, generation, t)
         }
     })

@@ -20,9 +20,16 @@ pub struct Exposition {
 
 impl Exposition {
     /// Samples of series `name` whose labels include all of `matchers`.
-    pub fn find<'a>(&'a self, name: &'a str, matchers: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = &'a ParsedSample> {
+    pub fn find<'a>(
+        &'a self,
+        name: &'a str,
+        matchers: &'a [(&'a str, &'a str)],
+    ) -> impl Iterator<Item = &'a ParsedSample> {
         self.samples.iter().filter(move |s| {
-            s.name == name && matchers.iter().all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+            s.name == name
+                && matchers
+                    .iter()
+                    .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
         })
     }
 
@@ -53,7 +60,8 @@ pub fn parse(text: &str) -> Result<Exposition, String> {
         if line.starts_with('#') {
             continue;
         }
-        out.samples.push(parse_sample(line).map_err(|e| format!("line {}: {e}: {line}", i + 1))?);
+        out.samples
+            .push(parse_sample(line).map_err(|e| format!("line {}: {e}: {line}", i + 1))?);
     }
     Ok(out)
 }
@@ -61,7 +69,11 @@ pub fn parse(text: &str) -> Result<Exposition, String> {
 fn parse_sample(line: &str) -> Result<ParsedSample, String> {
     let name_end = line.find(['{', ' ']).ok_or("no value")?;
     let name = &line[..name_end];
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+    {
         return Err("bad metric name".to_string());
     }
     let mut labels = BTreeMap::new();
@@ -108,9 +120,15 @@ fn parse_sample(line: &str) -> Result<ParsedSample, String> {
         "+Inf" => f64::INFINITY,
         "-Inf" => f64::NEG_INFINITY,
         "NaN" => f64::NAN,
-        v => v.parse::<f64>().map_err(|e| format!("bad value {v:?}: {e}"))?,
+        v => v
+            .parse::<f64>()
+            .map_err(|e| format!("bad value {v:?}: {e}"))?,
     };
-    Ok(ParsedSample { name: name.to_string(), labels, value })
+    Ok(ParsedSample {
+        name: name.to_string(),
+        labels,
+        value,
+    })
 }
 
 #[cfg(test)]
@@ -119,7 +137,10 @@ mod tests {
 
     #[test]
     fn parses_the_reference_samples() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/reference/metrics/samples");
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/reference/metrics/samples"
+        );
         let Ok(entries) = std::fs::read_dir(dir) else {
             // The shared reference lives outside the repository; nothing to compare against.
             return;

@@ -66,7 +66,11 @@ fn objects(uwm_on: bool) -> Vec<Value> {
 }
 
 fn jobs(config: &Value) -> Vec<&Value> {
-    config["scrape_configs"].as_array().unwrap().iter().collect()
+    config["scrape_configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect()
 }
 
 #[test]
@@ -83,36 +87,66 @@ fn pod_monitor_becomes_an_operator_style_job() {
     let config = scrape_config(&objects(true), "127.0.0.1:4242");
     let all = jobs(&config);
     assert_eq!(all.len(), 2);
-    let pm = all.iter().find(|j| j["job_name"] == "podMonitor/llm/kserve-llm-isvc-vllm-engine/0").unwrap();
+    let pm = all
+        .iter()
+        .find(|j| j["job_name"] == "podMonitor/llm/kserve-llm-isvc-vllm-engine/0")
+        .unwrap();
     let targets: Vec<&Value> = pm["static_configs"].as_array().unwrap().iter().collect();
-    assert_eq!(targets.len(), 2, "both workload pods, ready or not; nothing from other namespaces");
+    assert_eq!(
+        targets.len(),
+        2,
+        "both workload pods, ready or not; nothing from other namespaces"
+    );
     let a = &targets[0]["labels"];
     assert_eq!(a["__metrics_path__"], "/pods/llm/qwen-a/metrics");
-    assert_eq!(a["__meta_kubernetes_pod_label_app_kubernetes_io_name"], "qwen");
-    assert_eq!(a["__meta_kubernetes_pod_labelpresent_llm_d_ai_role"], "true");
+    assert_eq!(
+        a["__meta_kubernetes_pod_label_app_kubernetes_io_name"],
+        "qwen"
+    );
+    assert_eq!(
+        a["__meta_kubernetes_pod_labelpresent_llm_d_ai_role"],
+        "true"
+    );
     assert_eq!(a["__meta_kubernetes_pod_container_port_number"], "8000");
     assert_eq!(targets[0]["targets"][0], "10.0.0.1:8000");
     let relabel = pm["relabel_configs"].as_array().unwrap();
-    assert!(relabel.contains(&json!({"target_label": "job", "replacement": "llm/kserve-llm-isvc-vllm-engine"})));
+    assert!(relabel.contains(
+        &json!({"target_label": "job", "replacement": "llm/kserve-llm-isvc-vllm-engine"})
+    ));
     assert!(relabel.contains(&json!({"action": "keep",
         "source_labels": ["__meta_kubernetes_pod_label_app_kubernetes_io_component", "__meta_kubernetes_pod_labelpresent_app_kubernetes_io_component"],
         "regex": "(llminferenceservice-workload|llminferenceservice-workload-prefill);true"})));
     assert!(relabel.contains(&json!({"source_labels": ["__meta_kubernetes_pod_label_app_kubernetes_io_component"],
         "action": "replace", "regex": "llminferenceservice-(.*)", "replacement": "$1", "target_label": "llm_isvc_component"})));
-    assert_eq!(relabel.last().unwrap(), &json!({"target_label": "__address__", "replacement": "127.0.0.1:4242"}));
+    assert_eq!(
+        relabel.last().unwrap(),
+        &json!({"target_label": "__address__", "replacement": "127.0.0.1:4242"})
+    );
     let metric = pm["metric_relabel_configs"].as_array().unwrap();
-    assert_eq!(metric[0], json!({"source_labels": ["__name__"], "action": "replace", "replacement": "kserve_$1", "target_label": "__name__"}));
+    assert_eq!(
+        metric[0],
+        json!({"source_labels": ["__name__"], "action": "replace", "replacement": "kserve_$1", "target_label": "__name__"})
+    );
 }
 
 #[test]
 fn service_monitor_job_label_is_the_service_name() {
     let config = scrape_config(&objects(true), "127.0.0.1:4242");
-    let sm = jobs(&config).into_iter().find(|j| j["job_name"] == "serviceMonitor/llm/kserve-llm-isvc-scheduler/0").unwrap();
+    let sm = jobs(&config)
+        .into_iter()
+        .find(|j| j["job_name"] == "serviceMonitor/llm/kserve-llm-isvc-scheduler/0")
+        .unwrap();
     let targets = sm["static_configs"].as_array().unwrap();
     assert_eq!(targets.len(), 1);
     assert_eq!(targets[0]["targets"][0], "10.0.0.9:9090");
-    assert_eq!(targets[0]["labels"]["__meta_kubernetes_service_name"], "qwen-epp-service");
-    assert_eq!(targets[0]["labels"]["__meta_kubernetes_endpoint_port_name"], "metrics");
+    assert_eq!(
+        targets[0]["labels"]["__meta_kubernetes_service_name"],
+        "qwen-epp-service"
+    );
+    assert_eq!(
+        targets[0]["labels"]["__meta_kubernetes_endpoint_port_name"],
+        "metrics"
+    );
     let relabel = sm["relabel_configs"].as_array().unwrap();
     assert!(relabel.contains(&json!({"source_labels": ["__meta_kubernetes_service_name"], "target_label": "job", "replacement": "${1}"})));
     assert!(relabel.contains(&json!({"target_label": "endpoint", "replacement": "metrics"})));
@@ -130,12 +164,28 @@ fn excluded_namespaces_and_missing_ports_yield_no_targets() {
     pm["spec"]["podMetricsEndpoints"][0] = json!({"port": "no-such-port"});
     objs[6] = pm;
     let config = scrape_config(&objs, "x:1");
-    let pm = jobs(&config).into_iter().find(|j| j["job_name"].as_str().unwrap().starts_with("podMonitor")).unwrap();
+    let pm = jobs(&config)
+        .into_iter()
+        .find(|j| j["job_name"].as_str().unwrap().starts_with("podMonitor"))
+        .unwrap();
     assert!(pm["static_configs"].as_array().unwrap().is_empty());
 }
 
 #[test]
 fn label_names_are_sanitised_like_prometheus() {
-    assert_eq!(sanitize_label_name("app.kubernetes.io/name"), "app_kubernetes_io_name");
+    assert_eq!(
+        sanitize_label_name("app.kubernetes.io/name"),
+        "app_kubernetes_io_name"
+    );
     assert_eq!(sanitize_label_name("llm-d.ai/role"), "llm_d_ai_role");
+}
+
+#[test]
+fn missing_binary_is_an_install_hint_not_a_skip() {
+    let empty = std::env::temp_dir().join("llmd-sim-no-prometheus-here");
+    let err = locate_in(empty.as_os_str()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "prometheus is not installed — apt-get install prometheus"
+    );
 }
