@@ -153,40 +153,49 @@ fn request_families(
     } else {
         "Inference objective"
     };
+    // (old name, llm-d name, GIE help, llm-d help)
+    let lower = subject.to_lowercase();
+    let helps = |gie: String, llmd: &str| if llm_d { llmd.to_string() } else { gie };
     f.push(
         simple(
             "request_total",
             "request_total",
-            &format!(
-                "Counter of {} requests broken out for each model and target model.",
-                subject.to_lowercase()
+            &helps(
+                format!("Counter of {lower} requests broken out for each model and target model."),
+                "Total number of processed requests.",
             ),
             Kind::Counter,
         )
         .with(req_labels.clone(), count),
     );
     if errors > 0.0 {
+        // GIE's error counter has no `priority` label; llm-d-router's carries the request labels.
+        let error_labels = if llm_d {
+            req_labels.clone()
+        } else {
+            base.clone()
+        };
         f.push(
             simple(
                 "request_error_total",
                 "request_error_total",
-                &format!(
-                    "Counter of {} requests errors broken out for each model and target model.",
-                    subject.to_lowercase()
+                &helps(
+                    format!("Counter of {lower} requests errors broken out for each model and target model."),
+                    "Total number of request errors.",
                 ),
                 Kind::Counter,
             )
-            .with(
-                with(&req_labels, &[("error_code", "ModelServerError")]),
-                errors,
-            ),
+            .with(with(&error_labels, &[("error_code", "ModelServerError")]), errors),
         );
     }
     f.push(
         h(
             "request_duration_seconds",
             "request_duration_seconds",
-            &format!("{subject} response latency distribution in seconds for each model and target model."),
+            &helps(
+                format!("{subject} response latency distribution in seconds for each model and target model."),
+                "End-to-end request latency distribution in seconds.",
+            ),
         )
         .with_histogram(hist_labels.clone(), GENERAL_LATENCY, count, &e2e),
     );
@@ -194,7 +203,10 @@ fn request_families(
         h(
             "input_tokens",
             "request_input_tokens",
-            &format!("{subject} input token count distribution for requests in each model."),
+            &helps(
+                format!("{subject} input token count distribution for requests in each model."),
+                "Input token count distribution per request.",
+            ),
         )
         .with_histogram(hist_labels.clone(), INPUT_TOKENS, count, &input_len),
     );
@@ -202,7 +214,10 @@ fn request_families(
         h(
             "output_tokens",
             "request_output_tokens",
-            &format!("{subject} output token count distribution for requests in each model."),
+            &helps(
+                format!("{subject} output token count distribution for requests in each model."),
+                "Output token count distribution per request.",
+            ),
         )
         .with_histogram(hist_labels.clone(), OUTPUT_TOKENS, count, &output_len),
     );
@@ -210,7 +225,12 @@ fn request_families(
         h(
             "normalized_time_per_output_token_seconds",
             "request_ntpot_seconds",
-            &format!("{subject} latency divided by number of output tokens in seconds for each model and target model."),
+            &helps(
+                format!(
+                    "{subject} latency divided by number of output tokens in seconds for each model and target model."
+                ),
+                "Normalized time per output token (end-to-end latency / output tokens) in seconds.",
+            ),
         )
         .with_histogram(hist_labels.clone(), NTPOT, count, &ntpot),
     );
@@ -229,7 +249,10 @@ fn request_families(
         simple(
             "running_requests",
             "request_running",
-            &format!("{subject} number of running requests in each model."),
+            &helps(
+                format!("{subject} number of running requests in each model."),
+                "Current number of active running requests.",
+            ),
             Kind::Gauge,
         )
         .with(
@@ -317,7 +340,11 @@ fn pool_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, replaced_by: Option
         g(
             "ready_pods",
             "ready_endpoints",
-            "The number of ready pods in the inference server pool.",
+            if llm_d {
+                "The number of ready endpoints in the inference server pool."
+            } else {
+                "The number of ready pods in the inference server pool."
+            },
         )
         .with(pool.clone(), ready),
     );

@@ -139,7 +139,7 @@ pub fn render(families: &[Family], style: Style) -> String {
         for sample in samples {
             let _ = write!(out, "{}{}", family.name, sample.suffix);
             write_labels(&mut out, &sample.labels, style);
-            let _ = writeln!(out, " {}", format_value(sample.value, style));
+            let _ = writeln!(out, " {}", format_value(tidy(sample.value), style));
         }
     }
     out
@@ -190,6 +190,15 @@ fn escape_label(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
+}
+
+/// Rounds away float noise (`12.200000000000001`) at 1e-6, which no rate or quantile notices.
+fn tidy(v: f64) -> f64 {
+    if v.is_finite() && v.abs() < 1e12 {
+        (v * 1e6).round() / 1e6
+    } else {
+        v
+    }
 }
 
 /// Formats a sample value the way the client library does.
