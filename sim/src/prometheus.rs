@@ -679,7 +679,21 @@ pub struct PrometheusProcess {
 
 impl PrometheusProcess {
     /// Starts Prometheus with `config` (YAML/JSON text) and waits for `/-/ready` (≤ 15 s).
+    /// The free port is picked before Prometheus binds it; if another process takes it in
+    /// between, start-up is retried (three attempts).
     pub async fn start(config: &str) -> Result<Self, PrometheusError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match Self::start_once(config).await {
+                Err(PrometheusError::Exited(_, log))
+                    if attempt < 3 && log.contains("address already in use") => {}
+                other => return other,
+            }
+        }
+    }
+
+    async fn start_once(config: &str) -> Result<Self, PrometheusError> {
         let binary = locate_prometheus()?;
         let begun = Instant::now();
         let dir = unique_temp_dir().map_err(io_err("creating the Prometheus data directory"))?;

@@ -352,6 +352,32 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
         (measured - rps).abs() <= 0.1 * rps,
         "rate {measured} vs profile {rps}"
     );
+    // The EPP counts the same requests; the e2e p95 lands within one bucket of the profile's 4 s
+    // (buckets …, 2.0, 2.5, 5.0, 10.0, …).
+    let scalar = |body: String| {
+        result(&body)
+            .first()
+            .and_then(|s| s["value"][1].as_str())
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    let epp_rate = "sum(rate(kserve_inference_model_request_total{namespace=\"llm\"}[8s]))";
+    let epp = scalar(
+        get(&client, &q(&web, epp_rate), Some("admin-token"))
+            .await
+            .1,
+    )
+    .unwrap();
+    assert!(
+        (epp - rps).abs() <= 0.1 * rps,
+        "EPP rate {epp} vs profile {rps}"
+    );
+    let p95 = "histogram_quantile(0.95, sum by (le) \
+               (rate(kserve_vllm:e2e_request_latency_seconds_bucket{namespace=\"llm\"}[8s])))";
+    let p95 = scalar(get(&client, &q(&web, p95), Some("admin-token")).await.1).unwrap();
+    assert!((2.0..=10.0).contains(&p95), "e2e p95 {p95}");
+    eprintln!(
+        "vLLM req/s {measured:.3}, EPP req/s {epp:.3} (profile {rps}); e2e p95 {p95:.3} s (profile 4.0)"
+    );
 
     // Query log.
     let log = front.log().entries();
