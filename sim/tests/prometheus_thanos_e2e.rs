@@ -1,14 +1,14 @@
 //! End-to-end: simulated pod metrics → real Prometheus (scrape config generated from KServe's
 //! PodMonitor / ServiceMonitor with the `kserve_$1` relabeling) → Thanos-like front with token checks.
+//! Runs through [`MonitoringStack`], starting with UWM off and turning it on live.
 //! Needs `prometheus` on PATH (`apt-get install prometheus`); fails loudly without it.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use llmd_sim::config::{SimConfig, TrafficProfile};
-use llmd_sim::metrics::{MetricsState, metrics_router};
-use llmd_sim::prometheus::{PrometheusProcess, scrape_config_yaml};
-use llmd_sim::thanos::{AuthDecision, Faults, Port, ThanosAuthorizer, ThanosFront};
+use llmd_sim::metrics::{MetricsState, MonitoringStack};
+use llmd_sim::thanos::{AuthDecision, Faults, Port, ThanosAuthorizer};
 use serde_json::{Value, json};
 
 fn vllm_pod(ns: &str, name: &str, svc: &str, ip: &str) -> Value {
@@ -95,13 +95,6 @@ impl ThanosAuthorizer for Tokens {
     }
 }
 
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    addr.to_string()
-}
-
 async fn get(client: &reqwest::Client, url: &str, token: Option<&str>) -> (u16, String) {
     let mut req = client.get(url);
     if let Some(t) = token {
@@ -135,10 +128,20 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
         }],
         ..Default::default()
     };
-    let objs = objects();
-    let source_objects = objs.clone();
-    let state = MetricsState::new(Arc::new(move || source_objects.clone()), config, started);
-    let listener = serve(metrics_router(state)).await;
+    // Start with User Workload Monitoring off: the generated config has no jobs.
+    let store = Arc::new(Mutex::new(objects()));
+    store.lock().unwrap()[0]["data"]["config.yaml"] = json!("enableUserWorkload: false\n");
+    let source = store.clone();
+    let state = MetricsState::new(
+        Arc::new(move || source.lock().unwrap().clone()),
+        config,
+        started,
+    );
+    let stack = MonitoringStack::start(state, Arc::new(Tokens))
+        .await
+        .unwrap();
+    assert!(!stack.current_config().contains("job_name"));
+    let listener = stack.metrics_addr.to_string();
     let client = reqwest::Client::new();
 
     // The listener itself.
@@ -163,9 +166,14 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
         404
     );
 
-    let prom = PrometheusProcess::start(&scrape_config_yaml(&objs, &listener))
-        .await
-        .unwrap();
+    // Turning UWM on (as applying cluster-monitoring-config would) makes the monitors count.
+    store.lock().unwrap()[0]["data"]["config.yaml"] = json!("enableUserWorkload: true\n");
+    assert!(stack.refresh().await.unwrap());
+    assert!(
+        !stack.refresh().await.unwrap(),
+        "unchanged objects need no reload"
+    );
+    let prom = &stack.prometheus;
     let ready_at = started.elapsed();
     let first = prom
         .wait_for_series("kserve_vllm:num_requests_running", Duration::from_secs(15))
@@ -185,9 +193,9 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
         .unwrap();
     eprintln!("all vLLM targets after {all:?} more");
 
-    let front = ThanosFront::new(prom.url(), Arc::new(Tokens));
-    let web = serve(front.web_router()).await;
-    let tenancy = serve(front.tenancy_router()).await;
+    let front = &stack.front;
+    let web = stack.web_addr.to_string();
+    let tenancy = stack.tenancy_addr.to_string();
     let q = |base: &str, query: &str| format!("http://{base}/api/v1/query?query={}", enc(query));
 
     // Web port, allowed: vLLM series renamed with kserve_, KServe relabelings applied.

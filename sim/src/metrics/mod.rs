@@ -14,12 +14,14 @@ mod epp;
 pub mod exposition;
 mod listener;
 pub mod parse;
+mod stack;
 mod vllm;
 
 pub use listener::{
     METRICS_CONTENT_TYPE, MetricsState, MetricsUnavailable, ObjectSource, metrics_router,
     render_pod_metrics,
 };
+pub use stack::MonitoringStack;
 
 use serde_json::Value;
 
