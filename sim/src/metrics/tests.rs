@@ -283,6 +283,7 @@ fn generation_names_follow_the_report() {
         !v0.contains("engine=")
             && !v0.contains("kv_cache_usage_perc")
             && !v0.contains("le=\"2560.0\"")
+            && !v0.contains("_created")
     );
 
     // Per-pod annotation overrides the default.

@@ -5,6 +5,7 @@
 //! prefill-time histograms) move to the prefill pods, whose request counters stay flat — so
 //! `sum()` over all pods of a service equals the profile. Failed requests are counted as
 //! `finished_reason="error"` (V1) / `"abort"` (V0); successful ones 80 % `stop`, 20 % `length`.
+//! V1 output carries prometheus_client's `<name>_created` gauge twins; V0 does not.
 
 use super::exposition::{Family, Kind, LogNormal, Style, labels, render as render_families};
 use super::{PodKind, PodMetricsInput};
@@ -107,7 +108,6 @@ pub(super) fn render(
     let gen_len = LogNormal::from_mean(p.generation_tokens_per_request, 2.0);
     let itl_count = l.requests * (p.generation_tokens_per_request - 1.0).max(0.0);
     let ok = (l.requests - l.errors).max(0.0);
-    let error_reason = if v1 { "error" } else { "abort" };
 
     let mut f: Vec<Family> = Vec::new();
     let gauge = |name: &str, help: &str| Family::new(name, help, Kind::Gauge);
@@ -333,15 +333,21 @@ pub(super) fn render(
         )
         .with_histogram(base(), TOKENS_125, l.requests * t, &gen_len),
     );
-    f.push(
-        counter(
-            "vllm:request_success_total",
-            "Count of successfully processed requests.",
-        )
-        .with(with(("finished_reason", "stop")), ok * 0.8 * t)
-        .with(with(("finished_reason", "length")), ok * 0.2 * t)
-        .with(with(("finished_reason", error_reason)), l.errors * t),
-    );
+    let success = counter(
+        "vllm:request_success_total",
+        "Count of successfully processed requests.",
+    )
+    .with(with(("finished_reason", "stop")), ok * 0.8 * t)
+    .with(with(("finished_reason", "length")), ok * 0.2 * t);
+    // V1 lists `abort` (never used here) next to `error`; V0 counts failures as `abort`.
+    let success = if v1 {
+        success
+            .with(with(("finished_reason", "abort")), 0.0)
+            .with(with(("finished_reason", "error")), l.errors * t)
+    } else {
+        success.with(with(("finished_reason", "abort")), l.errors * t)
+    };
+    f.push(success);
     let mut info = labels(&[
         ("block_size", "16"),
         ("cache_dtype", "auto"),
@@ -359,5 +365,42 @@ pub(super) fn render(
         )
         .with(info, 1.0),
     );
+    if v1 {
+        f = with_created_twins(f);
+    }
     render_families(&f, Style::Python)
+}
+
+/// Start time stamped on every `_created` series (fixed, so the output stays a pure function).
+const CREATED_EPOCH: f64 = 1_764_547_200.0;
+
+/// prometheus_client (V1 does not disable them) follows every counter and histogram family with
+/// a `<name>_created` gauge family per series. V0 called `disable_created_metrics()`.
+fn with_created_twins(families: Vec<Family>) -> Vec<Family> {
+    let mut out = Vec::with_capacity(families.len() * 2);
+    for family in families {
+        let twin = match family.kind {
+            Kind::Counter => Some(family.name.trim_end_matches("_total").to_string()),
+            Kind::Histogram => Some(family.name.clone()),
+            Kind::Gauge => None,
+        };
+        let series: Vec<_> = family
+            .samples
+            .iter()
+            .filter(|s| {
+                (s.suffix.is_empty() && family.kind == Kind::Counter) || s.suffix == "_count"
+            })
+            .map(|s| s.labels.clone())
+            .collect();
+        let help = family.help.clone();
+        out.push(family);
+        if let Some(base) = twin {
+            let mut created = Family::new(&format!("{base}_created"), &help, Kind::Gauge);
+            for labels in series {
+                created = created.with(labels, CREATED_EPOCH);
+            }
+            out.push(created);
+        }
+    }
+    out
 }
