@@ -298,6 +298,15 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
     assert_eq!(series.len(), 2, "{body}");
     assert!(series.iter().all(|s| s["namespace"] == "llm"));
 
+    // Label values on the tenancy port only see the namespace's own series.
+    let url = format!("http://{tenancy}/api/v1/label/namespace/values?namespace=llm");
+    let (status, body) = get(&client, &url, Some("viewer-token")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["data"],
+        json!(["llm"])
+    );
+
     // POST form body on the web port (Grafana's default).
     let r = client
         .post(format!("http://{web}/api/v1/query"))
