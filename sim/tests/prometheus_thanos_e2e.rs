@@ -307,6 +307,18 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
         json!(["llm"])
     );
 
+    // Metadata exists on the web port only.
+    let (status, body) = get(
+        &client,
+        &format!("http://{web}/api/v1/metadata"),
+        Some("admin-token"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"status\":\"success\""), "{body}");
+    let url = format!("http://{tenancy}/api/v1/metadata?namespace=llm");
+    assert_eq!(get(&client, &url, Some("viewer-token")).await.0, 404);
+
     // POST form body on the web port (Grafana's default).
     let r = client
         .post(format!("http://{web}/api/v1/query"))
