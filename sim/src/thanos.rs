@@ -114,6 +114,16 @@ impl QueryLog {
     pub fn clear(&self) {
         lock(&self.0).clear();
     }
+    /// Wall time from the first request's arrival to the last answer, and the slowest single
+    /// request — what "stats takes at most 1.5× its slowest query" is checked against.
+    pub fn span_and_slowest(&self) -> Option<(Duration, Duration)> {
+        let entries = lock(&self.0);
+        let first = entries.iter().map(|e| e.start).min()?;
+        let last = entries.iter().map(|e| e.start + e.duration).max()?;
+        let slowest = entries.iter().map(|e| e.duration).max()?;
+        Some((last.duration_since(first), slowest))
+    }
+
     fn push(&self, entry: QueryLogEntry) {
         lock(&self.0).push(entry);
     }
@@ -534,6 +544,32 @@ mod tests {
             "{out}"
         );
         assert!(enforce_namespace_selector("rate(x[1m])", "llm").is_err());
+    }
+
+    #[test]
+    fn query_log_measures_span_and_slowest() {
+        let log = QueryLog::default();
+        assert!(log.span_and_slowest().is_none());
+        let t0 = Instant::now();
+        let entry = |offset_ms: u64, ms: u64| QueryLogEntry {
+            port: Port::Web,
+            path: "/api/v1/query".into(),
+            query: "up".into(),
+            namespace: None,
+            start: t0 + Duration::from_millis(offset_ms),
+            duration: Duration::from_millis(ms),
+            status: 200,
+        };
+        log.push(entry(0, 100));
+        log.push(entry(50, 300));
+        log.push(entry(10, 20));
+        let (span, slowest) = log.span_and_slowest().unwrap();
+        assert_eq!(
+            (span, slowest),
+            (Duration::from_millis(350), Duration::from_millis(300))
+        );
+        log.clear();
+        assert!(log.entries().is_empty());
     }
 
     #[test]
