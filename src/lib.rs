@@ -12,9 +12,11 @@
 //! - [`output`]: output format and colour decisions, shared by every renderer.
 //! - [`commands`]: one module per subcommand, each wiring IO -> pure logic -> render.
 
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod install;
 pub mod invocation;
 pub mod kube;
 pub mod output;
