@@ -6,3 +6,6 @@
 
 pub mod cmo;
 pub mod password;
+pub mod plan;
+
+pub use plan::{DashboardManifest, InstallOptions, InstallPlan, PreflightFacts, plan};
