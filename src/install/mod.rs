@@ -7,5 +7,6 @@
 pub mod cmo;
 pub mod password;
 pub mod plan;
+pub mod preflight;
 
 pub use plan::{DashboardManifest, InstallOptions, InstallPlan, PreflightFacts, plan};
