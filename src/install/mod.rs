@@ -8,5 +8,7 @@ pub mod cmo;
 pub mod password;
 pub mod plan;
 pub mod preflight;
+pub mod readiness;
+pub mod uninstall;
 
 pub use plan::{DashboardManifest, InstallOptions, InstallPlan, PreflightFacts, plan};
