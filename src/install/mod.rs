@@ -8,7 +8,9 @@ pub mod cmo;
 pub mod password;
 pub mod plan;
 pub mod preflight;
+pub mod progress;
 pub mod readiness;
+pub mod render;
 pub mod uninstall;
 
 pub use plan::{DashboardManifest, InstallOptions, InstallPlan, PreflightFacts, plan};
