@@ -221,7 +221,7 @@ enum Needed<'a> {
 }
 
 enum Read {
-    Found(DynamicObject),
+    Found(Box<DynamicObject>),
     Absent,
     Forbidden,
 }
@@ -234,7 +234,7 @@ fn read(
     needed: Needed<'_>,
 ) -> Result<Read> {
     match result {
-        Ok(Some(obj)) => Ok(Read::Found(obj)),
+        Ok(Some(obj)) => Ok(Read::Found(Box::new(obj))),
         Ok(None) => Ok(Read::Absent),
         Err(e) if e.kind == ErrorKind::Forbidden => {
             if let Needed::Yes(what) = needed {

@@ -116,7 +116,7 @@ pub fn select(listings: &[Listing], install_ns: &str) -> Vec<ObjectKey> {
             }
         }
     }
-    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    keys.sort_by_key(|(rank, _)| *rank);
     keys.into_iter().map(|(_, k)| k).collect()
 }
 
