@@ -41,9 +41,9 @@ struct Target {
 
 fn parse(path: &str) -> Option<Target> {
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let (group, rest) = match segs.first()? {
-        &"api" => (String::new(), &segs[2..]),
-        &"apis" => (segs.get(1)?.to_string(), segs.get(3..)?),
+    let (group, rest) = match *segs.first()? {
+        "api" => (String::new(), segs.get(2..)?),
+        "apis" => (segs.get(1)?.to_string(), segs.get(3..)?),
         _ => return None,
     };
     if rest.first() == Some(&"namespaces") && rest.len() >= 3 {
