@@ -405,3 +405,199 @@ async fn unreadable_monitoring_config_is_never_replaced() {
     assert_eq!(env.cmo_config(), broken);
     assert!(env.writes(0).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_operator_waits_for_its_csv() {
+    let env = Env::new().await;
+    env.seed_cmo("enableUserWorkload: true\n");
+    env.fake.lock().unserved.extend([
+        "grafanas".to_string(),
+        "grafanadatasources".into(),
+        "grafanadashboards".into(),
+    ]);
+    let run = env
+        .run(&[
+            "install-monitoring",
+            "--install-operator",
+            "--timeout",
+            "20s",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("created     Subscription/grafana-operator (namespace openshift-operators)")
+    );
+    assert!(
+        run.stdout.contains("grafana-operator.v5.24.0 succeeded"),
+        "{}",
+        run.stdout
+    );
+    let sub = env
+        .fake
+        .get(
+            "operators.coreos.com",
+            "subscriptions",
+            Some("openshift-operators"),
+            "grafana-operator",
+        )
+        .unwrap();
+    assert_eq!(sub["spec"]["channel"], "v5");
+    assert_eq!(sub["spec"]["sourceNamespace"], "openshift-marketplace");
+    assert!(
+        env.fake
+            .get(
+                "grafana.integreatly.org",
+                "grafanas",
+                Some("llm-d-monitoring"),
+                "llm-d-grafana"
+            )
+            .is_some()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_then_rerun_converges() {
+    let reference = Env::new().await;
+    reference.seed_cmo("a: 1\n");
+    let clean = reference
+        .run(&["install-monitoring", "--enable-uwm", "--timeout", "10s"])
+        .await;
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    let end_state = |env: &Env| -> Vec<String> {
+        env.fake
+            .lock()
+            .objects
+            .iter()
+            .filter(|(_, o)| {
+                o.pointer("/metadata/labels/app.kubernetes.io~1managed-by")
+                    .is_some()
+            })
+            .map(|(k, o)| {
+                let mut o = o.clone();
+                o["metadata"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("resourceVersion");
+                if k.ends_with("|llm-d-grafana-admin") {
+                    o["data"] = json!("password");
+                }
+                format!("{k} {o}")
+            })
+            .collect()
+    };
+    let expected = end_state(&reference);
+    for plural in [
+        "configmaps",
+        "namespaces",
+        "secrets",
+        "serviceaccounts",
+        "clusterrolebindings",
+        "grafanas",
+        "grafanadatasources",
+    ] {
+        let env = Env::new().await;
+        env.seed_cmo("a: 1\n");
+        env.fake.lock().fail_once.insert(plural.to_string());
+        let failed = env
+            .run(&["install-monitoring", "--enable-uwm", "--timeout", "10s"])
+            .await;
+        assert_eq!(
+            failed.code,
+            1,
+            "{plural}: {:?}",
+            env.fake
+                .requests()
+                .iter()
+                .filter(|r| r.0 == "PATCH")
+                .collect::<Vec<_>>()
+        );
+        let rerun = env
+            .run(&["install-monitoring", "--enable-uwm", "--timeout", "10s"])
+            .await;
+        assert_eq!(rerun.code, 0, "{plural}: {}", rerun.stderr);
+        assert_eq!(end_state(&env), expected, "after a fault on {plural}");
+        assert!(oc_llmd::install::cmo::uwm_enabled(Some(&env.cmo_config())));
+        assert_eq!(
+            oc_llmd::install::cmo::parse(&env.cmo_config()).unwrap()["a"],
+            1
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenant_mode_and_its_uninstall() {
+    let env = Env::new().await;
+    env.seed_cmo("enableUserWorkload: true\n");
+    let run = env
+        .run(&[
+            "install-monitoring",
+            "--tenant",
+            "team-a",
+            "-n",
+            "team-a-monitoring",
+            "--timeout",
+            "10s",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rb = env
+        .fake
+        .get(
+            "rbac.authorization.k8s.io",
+            "rolebindings",
+            Some("team-a"),
+            "grafana-thanos-view",
+        )
+        .unwrap();
+    assert_eq!(rb["subjects"][0]["namespace"], "team-a-monitoring");
+    assert!(
+        env.fake
+            .get(
+                "rbac.authorization.k8s.io",
+                "clusterrolebindings",
+                None,
+                "grafana-thanos-cluster-monitoring-view"
+            )
+            .is_none()
+    );
+    let ds = env
+        .fake
+        .get(
+            "grafana.integreatly.org",
+            "grafanadatasources",
+            Some("team-a-monitoring"),
+            "thanos-querier",
+        )
+        .unwrap();
+    assert_eq!(
+        ds["spec"]["datasource"]["url"],
+        "https://thanos-querier.openshift-monitoring.svc:9092"
+    );
+    let gone = env
+        .run(&[
+            "uninstall-monitoring",
+            "-n",
+            "team-a-monitoring",
+            "--delete-namespace",
+        ])
+        .await;
+    assert_eq!(gone.code, 0, "{}\n{}", gone.stdout, gone.stderr);
+    assert!(
+        env.fake
+            .get(
+                "rbac.authorization.k8s.io",
+                "rolebindings",
+                Some("team-a"),
+                "grafana-thanos-view"
+            )
+            .is_none()
+    );
+    assert!(
+        env.fake
+            .get("", "namespaces", None, "team-a-monitoring")
+            .is_none(),
+        "{}",
+        gone.stdout
+    );
+}

@@ -26,6 +26,8 @@ pub struct Inner {
     pub denied: BTreeSet<(String, String)>,
     /// Plurals not served (404 on collections), e.g. Grafana CRDs missing.
     pub unserved: BTreeSet<String>,
+    /// Plurals whose next PATCH fails with a 500 (fault injection), once each.
+    pub fail_once: BTreeSet<String>,
     rv: u64,
 }
 
@@ -183,6 +185,33 @@ fn react(inner: &mut Inner, group: &str, plural: &str, obj: &mut Value) {
                 route,
             );
         }
+        ("operators.coreos.com", "subscriptions") => {
+            // OLM: resolve, install the CSV, serve the CRDs.
+            let csv = "grafana-operator.v5.24.0";
+            obj["status"] =
+                json!({"state": "AtLatestKnown", "installedCSV": csv, "currentCSV": csv});
+            let ns = obj["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            inner.rv += 1;
+            let csv_obj = json!({"apiVersion": "operators.coreos.com/v1alpha1",
+                "kind": "ClusterServiceVersion", "metadata": {"name": csv, "namespace": ns,
+                    "resourceVersion": inner.rv.to_string()},
+                "status": {"phase": "Succeeded"}});
+            inner.objects.insert(
+                key(
+                    "operators.coreos.com",
+                    "clusterserviceversions",
+                    Some(&ns),
+                    csv,
+                ),
+                csv_obj,
+            );
+            for plural in ["grafanas", "grafanadatasources", "grafanadashboards"] {
+                inner.unserved.remove(plural);
+            }
+        }
         ("grafana.integreatly.org", "grafanadatasources") => {
             obj["status"] = json!({"conditions": [{"type": "DatasourceSynchronized",
                 "status": "True", "reason": "ApplySuccessful"}]});
@@ -289,6 +318,9 @@ async fn handle(State(fake): State<Fake>, method: Method, uri: Uri, body: Bytes)
                 .contains(&("patch".to_string(), t.plural.clone()))
             {
                 return status(403, "Forbidden", &format!("cannot patch {}", t.plural));
+            }
+            if inner.fail_once.remove(&t.plural) {
+                return status(500, "InternalError", "injected fault");
             }
             let patch: Value = match serde_json::from_slice(&body) {
                 Ok(v) => v,
