@@ -10,6 +10,9 @@
 //! - [`kube`]: kubeconfig handling and the API client (request log for `-v`).
 //! - [`error`]: the one error type, its hint and exit code.
 //! - [`output`]: output format and colour decisions, shared by every renderer.
+//! - [`apply`]: the apply engine (server-side apply, our labels, created/configured/unchanged,
+//!   bounded waits, labelled deletes) every writing command uses.
+//! - [`install`]: install/uninstall-monitoring logic: plan, pre-flight, UWM merge, readiness.
 //! - [`commands`]: one module per subcommand, each wiring IO -> pure logic -> render.
 
 pub mod apply;

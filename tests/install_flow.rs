@@ -601,3 +601,146 @@ async fn tenant_mode_and_its_uninstall() {
         gone.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboards_and_extra_objects_are_applied_and_matched() {
+    use oc_llmd::cli::{GlobalArgs, InstallArgs};
+    use oc_llmd::commands::install::{InstallInputs, run};
+    use oc_llmd::install::DashboardManifest;
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let env = Env::new().await;
+    env.seed_cmo("enableUserWorkload: true\n");
+    let global = GlobalArgs {
+        kubeconfig: Some(env.kubeconfig.clone()),
+        ..GlobalArgs::default()
+    };
+    let args = InstallArgs {
+        timeout: "10s".into(),
+        envoyfilter_fix: true,
+        ..InstallArgs::default()
+    };
+    let dashboard = DashboardManifest {
+        uid: "llmd-vllm".into(),
+        title: "vLLM".into(),
+        json: json!({"uid": "llmd-vllm", "title": "vLLM", "panels": []}),
+    };
+    let envoyfilter = json!({"apiVersion": "networking.istio.io/v1alpha3", "kind": "EnvoyFilter",
+        "metadata": {"name": "llm-d-ext-proc", "namespace": "openshift-ingress"},
+        "spec": {"configPatches": []}});
+    let inputs = InstallInputs {
+        dashboards: vec![dashboard.clone()],
+        extra_manifests: vec![envoyfilter],
+    };
+    let code = run(&global, &args, inputs).await.unwrap();
+    assert_eq!(code.code(), 0);
+    let d = env
+        .fake
+        .get(
+            "grafana.integreatly.org",
+            "grafanadashboards",
+            Some("llm-d-monitoring"),
+            "llm-d-llmd-vllm",
+        )
+        .unwrap();
+    assert_eq!(
+        d["spec"]["instanceSelector"]["matchLabels"]["dashboards"],
+        "llm-d-grafana"
+    );
+    let inner: serde_json::Value =
+        serde_json::from_str(d["spec"]["json"].as_str().unwrap()).unwrap();
+    assert_eq!(inner, dashboard.json);
+    // The dashboard was waited for (GET after its PATCH).
+    let requests = env.fake.requests();
+    let patched = requests
+        .iter()
+        .position(|(m, p)| m == "PATCH" && p.contains("grafanadashboards/llm-d-llmd-vllm"));
+    let waited = requests
+        .iter()
+        .rposition(|(m, p)| m == "GET" && p.contains("grafanadashboards/llm-d-llmd-vllm"));
+    assert!(patched.is_some() && waited > patched, "{requests:?}");
+    let ef = env
+        .fake
+        .get(
+            "networking.istio.io",
+            "envoyfilters",
+            Some("openshift-ingress"),
+            "llm-d-ext-proc",
+        )
+        .unwrap();
+    assert_eq!(
+        ef["metadata"]["labels"]["app.kubernetes.io/part-of"],
+        "llm-d-monitoring"
+    );
+
+    let gone = env.run(&["uninstall-monitoring"]).await;
+    assert_eq!(gone.code, 0, "{}", gone.stderr);
+    assert!(
+        env.fake
+            .get(
+                "networking.istio.io",
+                "envoyfilters",
+                Some("openshift-ingress"),
+                "llm-d-ext-proc"
+            )
+            .is_none()
+    );
+    assert!(
+        env.fake
+            .get(
+                "grafana.integreatly.org",
+                "grafanadashboards",
+                Some("llm-d-monitoring"),
+                "llm-d-llmd-vllm"
+            )
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_is_plain_when_piped_and_marked_on_a_terminal() {
+    let env = Env::new().await;
+    env.seed_cmo("enableUserWorkload: true\n");
+    let piped = env.run(&["install-monitoring", "--timeout", "10s"]).await;
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert!(
+        !piped.stdout.contains('\x1b') && !piped.stdout.contains('✓'),
+        "{}",
+        piped.stdout
+    );
+    assert!(
+        piped
+            .stdout
+            .contains("waiting for the Grafana instance: ready")
+    );
+
+    // Under a pseudo-terminal (util-linux `script`), steps end with ✓ and the spinner clears lines.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("`script` not available: terminal rendering not checked");
+        return;
+    }
+    let line = format!(
+        "{} install-monitoring --timeout 10s --kubeconfig {}",
+        env!("CARGO_BIN_EXE_kubectl-llmd"),
+        env.kubeconfig.display()
+    );
+    let home = env.dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env("HOME", home)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("✓ Grafana instance: done"), "{text}");
+    assert!(text.contains("\x1b[2K"), "{text}");
+    assert!(text.contains("unchanged   Grafana/llm-d-grafana"), "{text}");
+}
