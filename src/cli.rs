@@ -188,6 +188,10 @@ pub struct UninstallArgs {
     /// Print what would be deleted and change nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// The --tenant namespace of the install: where to find its RoleBinding when listing
+    /// RoleBindings in every namespace is not allowed
+    #[arg(long, value_name = "NAMESPACE")]
+    pub tenant: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -744,3 +744,62 @@ async fn progress_is_plain_when_piped_and_marked_on_a_terminal() {
     assert!(text.contains("\x1b[2K"), "{text}");
     assert!(text.contains("unchanged   Grafana/llm-d-grafana"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenant_uninstall_without_cluster_wide_list_rights() {
+    let env = Env::new().await;
+    env.seed_cmo("enableUserWorkload: true\n");
+    let run = env
+        .run(&[
+            "install-monitoring",
+            "--tenant",
+            "team-a",
+            "-n",
+            "team-a-mon",
+            "--timeout",
+            "10s",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    env.fake.lock().no_list_all.extend([
+        "rolebindings".to_string(),
+        "clusterrolebindings".into(),
+        "envoyfilters".into(),
+    ]);
+    let gone = env
+        .run(&[
+            "uninstall-monitoring",
+            "-n",
+            "team-a-mon",
+            "--tenant",
+            "team-a",
+        ])
+        .await;
+    assert_eq!(gone.code, 0, "{}\n{}", gone.stdout, gone.stderr);
+    assert!(
+        gone.stderr.contains("looking in team-a-mon, team-a only"),
+        "{}",
+        gone.stderr
+    );
+    assert!(gone.stderr.contains("a cluster admin must delete it"));
+    assert!(
+        env.fake
+            .get(
+                "rbac.authorization.k8s.io",
+                "rolebindings",
+                Some("team-a"),
+                "grafana-thanos-view"
+            )
+            .is_none()
+    );
+    assert!(
+        env.fake
+            .get(
+                "grafana.integreatly.org",
+                "grafanas",
+                Some("team-a-mon"),
+                "llm-d-grafana"
+            )
+            .is_none()
+    );
+}

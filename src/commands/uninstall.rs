@@ -42,17 +42,36 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<ExitCode> 
             Listed::Items(objects) => listings.push(Listing { kind, objects }),
             Listed::Missing => {}
             Listed::Forbidden(message) if everywhere && kind.namespaced => {
-                // Not allowed to look in every namespace: look in ours only.
+                // Not allowed to look in every namespace: look where this install can have put it.
+                let mut places = vec![ns.clone()];
+                places.extend(args.tenant.iter().filter(|t| **t != ns).cloned());
                 eprintln!(
-                    "warning: cannot list {} in all namespaces ({message}); looking in {ns} only",
-                    kind.display()
+                    "warning: cannot list {} in all namespaces ({message}); looking in {} only",
+                    kind.display(),
+                    places.join(", ")
                 );
-                match engine.list(&kind, Some(&ns), Some(&selector)).await {
-                    Listed::Items(objects) => listings.push(Listing { kind, objects }),
-                    Listed::Missing => {}
-                    Listed::Forbidden(m) => return Err(forbidden("list", &kind, Some(&ns), &m)),
-                    Listed::Failed(m) => return Err(Error::unreachable(m)),
+                let mut objects = Vec::new();
+                for place in &places {
+                    match engine.list(&kind, Some(place), Some(&selector)).await {
+                        Listed::Items(found) => objects.extend(found),
+                        Listed::Missing => {}
+                        Listed::Forbidden(m) => {
+                            return Err(forbidden("list", &kind, Some(place), &m));
+                        }
+                        Listed::Failed(m) => return Err(Error::unreachable(m)),
+                    }
                 }
+                listings.push(Listing { kind, objects });
+            }
+            Listed::Forbidden(message) if everywhere => {
+                // Cluster-scoped (the ClusterRoleBinding): users without cluster rights cannot
+                // have created it; say so instead of failing the whole uninstall.
+                eprintln!(
+                    "warning: cannot list {} ({message}); if install-monitoring created \
+                     {}, a cluster admin must delete it",
+                    kind.display(),
+                    crate::install::plan::CLUSTER_ROLE_BINDING
+                );
             }
             Listed::Forbidden(message) => {
                 let namespace = if everywhere { None } else { Some(ns.as_str()) };

@@ -28,6 +28,8 @@ pub struct Inner {
     pub unserved: BTreeSet<String>,
     /// Plurals whose next PATCH fails with a 500 (fault injection), once each.
     pub fail_once: BTreeSet<String>,
+    /// Plurals that may not be listed across all namespaces (403), only per namespace.
+    pub no_list_all: BTreeSet<String>,
     rv: u64,
 }
 
@@ -287,6 +289,11 @@ async fn handle(State(fake): State<Fake>, method: Method, uri: Uri, body: Bytes)
     }
     let ns = t.namespace.as_deref();
     match (method.clone(), t.name.as_deref()) {
+        (Method::GET, None) if ns.is_none() && inner.no_list_all.contains(&t.plural) => status(
+            403,
+            "Forbidden",
+            &format!("cannot list {} at the cluster scope", t.plural),
+        ),
         (Method::GET, None) => {
             let prefix = format!("{}|{}|", t.group, t.plural);
             let selector = query.get("labelSelector").cloned().unwrap_or_default();
