@@ -803,3 +803,77 @@ async fn tenant_uninstall_without_cluster_wide_list_rights() {
             .is_none()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_from_the_blog_script_are_named_not_clobbered() {
+    let env = Env::new().await;
+    env.seed_cmo("enableUserWorkload: true\n");
+    let pasted = "Bearer sha256~pasted-token-from-setup-sh";
+    env.fake.seed(
+        "grafana.integreatly.org",
+        "grafanadatasources",
+        json!({
+        "apiVersion": "grafana.integreatly.org/v1beta1", "kind": "GrafanaDatasource",
+        "metadata": {"name": "thanos-querier", "namespace": "llm-d-monitoring"},
+        "spec": {"instanceSelector": {"matchLabels": {"dashboards": "llm-d-grafana"}},
+            "datasource": {"uid": "prometheus", "jsonData": {"tlsSkipVerify": true},
+                "secureJsonData": {"httpHeaderValue1": pasted}}}}),
+    );
+    env.fake.seed(
+        "grafana.integreatly.org",
+        "grafanas",
+        json!({
+        "apiVersion": "grafana.integreatly.org/v1beta1", "kind": "Grafana",
+        "metadata": {"name": "llm-d-grafana", "namespace": "llm-d-monitoring",
+            "labels": {"dashboards": "llm-d-grafana"}},
+        "spec": {"config": {"security": {"admin_user": "admin", "admin_password": "admin123"}}}}),
+    );
+    let blocked = env.run(&["install-monitoring", "--timeout", "10s"]).await;
+    assert_eq!(blocked.code, 1, "{}", blocked.stderr);
+    assert!(
+        blocked.stderr.contains("[datasource-foreign]"),
+        "{}",
+        blocked.stderr
+    );
+    assert!(
+        blocked.stderr.contains("[grafana-adopted]") && blocked.stderr.contains("admin_password")
+    );
+    assert!(env.writes(0).is_empty());
+    let ds = env
+        .fake
+        .get(
+            "grafana.integreatly.org",
+            "grafanadatasources",
+            Some("llm-d-monitoring"),
+            "thanos-querier",
+        )
+        .unwrap();
+    assert_eq!(
+        ds["spec"]["datasource"]["secureJsonData"]["httpHeaderValue1"],
+        pasted
+    );
+
+    // After the user deletes the old datasource, the install goes through and adopts the Grafana.
+    env.fake
+        .lock()
+        .objects
+        .retain(|k, _| !k.ends_with("grafanadatasources|llm-d-monitoring|thanos-querier"));
+    let run = env.run(&["install-monitoring", "--timeout", "10s"]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("configured  Grafana/llm-d-grafana"),
+        "{}",
+        run.stdout
+    );
+    let ds = env
+        .fake
+        .get(
+            "grafana.integreatly.org",
+            "grafanadatasources",
+            Some("llm-d-monitoring"),
+            "thanos-querier",
+        )
+        .unwrap();
+    assert_eq!(ds["spec"]["datasource"]["jsonData"]["tlsSkipVerify"], false);
+    assert!(!ds.to_string().contains("pasted-token"));
+}

@@ -156,8 +156,19 @@ pub struct PreflightFacts {
     pub thanos_querier: Presence,
     /// Objects carrying our labels in the install namespace (for stale-object notes).
     pub existing_ours: Vec<ObjectKey>,
+    /// Grafana Operator objects in the install namespace WITHOUT our labels (e.g. left by the
+    /// blog's setup.sh), with what matters about them.
+    pub foreign: Vec<ForeignObject>,
     /// The dashboards to install (input: rendered by the dashboards module).
     pub dashboards: Vec<DashboardManifest>,
+}
+
+/// A Grafana Operator object in the install namespace that oc-llmd did not create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignObject {
+    pub key: ObjectKey,
+    /// A Grafana CR carrying `spec.config.security.admin_password` in plain text.
+    pub plaintext_admin_password: bool,
 }
 
 /// Groups of plan items; progress and results are shown per step.
@@ -532,6 +543,8 @@ fn datasource(ns: &str, tenant: Option<&str>) -> Value {
         "queryTimeout": "60s",
         "httpHeaderName1": "Authorization",
         "tlsAuthWithCACert": true,
+        // Explicitly false: we own the field, so a `true` left by another tool is overwritten.
+        "tlsSkipVerify": false,
     });
     let url = match tenant {
         None => THANOS_URL,
@@ -734,7 +747,7 @@ mod tests {
             }
             assert!(!text.contains(PASSWORD), "password in {text}");
             assert!(!text.contains("admin123"));
-            assert!(!text.contains("tlsSkipVerify"));
+            assert!(!text.contains("\"tlsSkipVerify\":true"));
         }
         assert!(admin_seen);
         let g = applied(&plan, "Grafana", GRAFANA_NAME);

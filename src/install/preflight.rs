@@ -17,8 +17,8 @@ use serde_json::Value;
 
 use super::cmo::{self, CurrentCmo};
 use super::plan::{
-    self, CmoState, DashboardManifest, InstallOptions, InstallPlan, NamespaceState, PlanAction,
-    PreflightFacts, Presence,
+    self, CmoState, DashboardManifest, ForeignObject, InstallOptions, InstallPlan, NamespaceState,
+    PlanAction, PreflightFacts, Presence,
 };
 use crate::apply::{Engine, Kind, ObjectKey, labels};
 use crate::error::{Error, Kind as ErrorKind, Result};
@@ -136,13 +136,12 @@ pub async fn gather(
         "ClusterServiceVersion",
         true,
     );
-    let selector = labels::selector();
+    // Every Grafana Operator object in the namespace: ours (labels) and foreign ones.
     let grafana_lists = join_all(GRAFANA_KINDS.iter().map(|(api_version, kind)| {
         let kind = Kind::from_type(api_version, kind, true);
         let engine = engine.clone();
-        let selector = selector.clone();
         async move {
-            let listed = engine.list(&kind, Some(ns), Some(&selector)).await;
+            let listed = engine.list(&kind, Some(ns), None).await;
             (kind, listed)
         }
     }));
@@ -175,13 +174,31 @@ pub async fn gather(
 
     for (kind, listed) in grafana_lists {
         match listed {
-            Listed::Items(items) => facts.existing_ours.extend(items.iter().filter_map(|o| {
-                Some(ObjectKey {
-                    kind: kind.clone(),
-                    namespace: Some(ns.to_string()),
-                    name: o.metadata.name.clone()?,
-                })
-            })),
+            Listed::Items(items) => {
+                for o in &items {
+                    let Some(name) = o.metadata.name.clone() else {
+                        continue;
+                    };
+                    let key = ObjectKey {
+                        kind: kind.clone(),
+                        namespace: Some(ns.to_string()),
+                        name,
+                    };
+                    if labels::is_ours(o.metadata.labels.as_ref()) {
+                        facts.existing_ours.push(key);
+                    } else {
+                        let plaintext_admin_password = o
+                            .data
+                            .pointer("/spec/config/security/admin_password")
+                            .and_then(Value::as_str)
+                            .is_some_and(|p| !p.is_empty());
+                        facts.foreign.push(ForeignObject {
+                            key,
+                            plaintext_admin_password,
+                        });
+                    }
+                }
+            }
             Listed::Missing => facts.operator.missing_crds.push(kind.display()),
             Listed::Forbidden(_) => {}
             Listed::Failed(message) => return Err(Error::unreachable(message)),
@@ -419,6 +436,43 @@ pub fn problems(
             None,
         )),
     }
+    for foreign in &facts.foreign {
+        let (kind, name) = (foreign.key.kind.kind.as_str(), foreign.key.name.as_str());
+        let ns = foreign.key.namespace.as_deref().unwrap_or_default();
+        if kind == "GrafanaDatasource" && name == plan::DATASOURCE_NAME {
+            out.push(Problem::error(
+                "datasource-foreign",
+                format!(
+                    "GrafanaDatasource {name} in {ns} was not created by oc-llmd (the blog's \
+                     setup.sh pastes the token into it in plain text); its uid cannot be changed \
+                     in place"
+                ),
+                Some(format!(
+                    "delete it with `oc delete grafanadatasource {name} -n {ns}`, then re-run"
+                )),
+            ));
+        }
+        if kind == "Grafana" && name == plan::GRAFANA_NAME {
+            let detail = if foreign.plaintext_admin_password {
+                "; it carries a plain-text spec.config.security.admin_password, which oc-llmd \
+                 replaces with the generated Secret — remove that field after the install"
+            } else {
+                ""
+            };
+            out.push(Problem::warning(
+                "grafana-adopted",
+                format!(
+                    "Grafana {name} in {ns} was not created by oc-llmd: it will be labelled and \
+                     updated in place{detail}"
+                ),
+                Some(format!(
+                    "oc patch grafana {name} -n {ns} --type json -p \
+                     '[{{\"op\":\"remove\",\"path\":\"/spec/config/security/admin_password\"}}]'"
+                ))
+                .filter(|_| foreign.plaintext_admin_password),
+            ));
+        }
+    }
     for (check, answer) in access {
         match answer {
             Access::Allowed => {}
@@ -436,10 +490,12 @@ pub fn problems(
                 Some(format!(
                     "ask a cluster admin for RBAC permission to {}{}",
                     check.describe(),
-                    if opts.tenant.is_none() && check.resource == "clusterrolebindings" {
-                        ", or use --tenant NAMESPACE (no cluster role needed)"
-                    } else {
-                        ""
+                    match check.resource.as_str() {
+                        "clusterrolebindings" if opts.tenant.is_none() => {
+                            ", or use --tenant NAMESPACE (no cluster role needed)"
+                        }
+                        "namespaces" => ", or install into an existing project with -n NAMESPACE",
+                        _ => "",
                     }
                 )),
             )),
@@ -619,6 +675,42 @@ mod tests {
             )
         );
         assert!(!checks.iter().any(|c| c.contains("clusterrolebindings")));
+    }
+
+    #[test]
+    fn objects_left_by_the_blog_script_are_named() {
+        let key = |kind: &str, name: &str| ObjectKey {
+            kind: Kind::from_type("grafana.integreatly.org/v1beta1", kind, true),
+            namespace: Some("llm-d-monitoring".into()),
+            name: name.into(),
+        };
+        let mut f = ok_facts();
+        f.foreign = vec![
+            ForeignObject {
+                key: key("GrafanaDatasource", plan::DATASOURCE_NAME),
+                plaintext_admin_password: false,
+            },
+            ForeignObject {
+                key: key("Grafana", plan::GRAFANA_NAME),
+                plaintext_admin_password: true,
+            },
+            ForeignObject {
+                key: key("GrafanaDashboard", "epp-routing-and-pool-health"),
+                plaintext_admin_password: false,
+            },
+        ];
+        let p = problems(&opts(), &f, &[]);
+        let ids: Vec<&str> = p.iter().map(|p| p.id).collect();
+        assert_eq!(ids, ["datasource-foreign", "grafana-adopted"]);
+        assert!(
+            p[0].hint
+                .as_deref()
+                .unwrap()
+                .contains("oc delete grafanadatasource thanos-querier")
+        );
+        assert_eq!(p[1].severity, Severity::Warning);
+        assert!(p[1].message.contains("admin_password"));
+        assert_eq!(into_error(&p).unwrap().exit_code().code(), 1);
     }
 
     #[test]
