@@ -175,7 +175,8 @@ pub struct InstallArgs {
     /// Print the Grafana admin password
     #[arg(long)]
     pub show_password: bool,
-    /// How long to wait for Grafana, the token and the operator, e.g. 5m
+    /// How long to wait for the operator, the token, Grafana and its datasource/dashboards,
+    /// e.g. 5m (0: apply and do not wait)
     #[arg(long, default_value = "5m")]
     pub timeout: String,
 }

@@ -5,7 +5,7 @@
 //! [`preflight::problems`] (pure; every problem reported before the first write) → apply in order
 //! through [`crate::apply::Engine`] → waits judged by [`readiness`] → [`render`]ed results.
 //!
-//! - [`plan`]: pure — options + pre-flight facts → the ordered manifests.
+//! - [`plan`](mod@plan): pure — options + pre-flight facts → the ordered manifests.
 //! - [`cmo`]: pure — the `cluster-monitoring-config` merge for `--enable-uwm`.
 //! - [`password`]: the generated admin password (OS RNG).
 //! - [`preflight`]: the reads, the permission checks and their judgement.

@@ -205,6 +205,14 @@ mod tests {
         assert!(!yaml.contains(&format!("{ADMIN_PASSWORD_KEY}:")));
         let docs = yaml.matches("\n---\n").count() + usize::from(yaml.starts_with("---"));
         assert_eq!(docs, p.applies().count() - 1);
+        // Every document parses back to exactly the manifest that would be applied.
+        let applied: Vec<Value> = gitops_manifests(&p);
+        let parsed: Vec<Value> = yaml
+            .split("\n---\n")
+            .skip(1)
+            .map(|doc| serde_saphyr::from_str(doc).unwrap())
+            .collect();
+        assert_eq!(parsed, applied);
         let json = manifests_json(&p).unwrap();
         assert!(!json.contains(PASSWORD));
         let parsed: Value = serde_json::from_str(&json).unwrap();
