@@ -395,11 +395,18 @@ async fn unreadable_monitoring_config_is_never_replaced() {
     let env = Env::new().await;
     let broken = "prometheusK8s: [unclosed\n";
     env.seed_cmo(broken);
+    env.fake.lock().unserved.insert("grafanas".into());
     let run = env.run(&["install-monitoring", "--enable-uwm"]).await;
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr.contains("refusing to change it"),
         "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("[uwm-config]"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("[operator-missing]"),
+        "all problems together: {}",
         run.stderr
     );
     assert_eq!(env.cmo_config(), broken);

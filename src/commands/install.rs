@@ -14,8 +14,10 @@ use crate::apply::{Engine, Kind, ObjectKey, Outcome, Readiness};
 use crate::cli::{GlobalArgs, InstallArgs, OutputFormat};
 use crate::error::{Error, ExitCode, Result};
 use crate::install::plan::{
-    self, DashboardManifest, InstallOptions, InstallPlan, PlanAction, PreflightFacts, Step,
+    self, CmoState, DashboardManifest, InstallOptions, InstallPlan, PlanAction, PreflightFacts,
+    Step,
 };
+use crate::install::preflight::Problem;
 use crate::install::progress::Progress;
 use crate::install::{password, preflight, readiness, render};
 use crate::kube::{self, Cluster, list::Listed};
@@ -78,7 +80,20 @@ pub async fn run(
     if !facts.admin_secret_exists && !args.dry_run {
         opts.admin_password = Some(password::generate()?);
     }
-    let plan = plan::plan(&opts, &facts)?;
+    let plan = match plan::plan(&opts, &facts) {
+        Ok(plan) => plan,
+        Err(err) => {
+            // Only --enable-uwm can make planning fail (unreadable cluster-monitoring-config):
+            // keep it as a problem and plan the rest, so every problem is reported together.
+            if !matches!(facts.cmo, CmoState::Unreadable(_)) {
+                problems.push(Problem::from_error("uwm-config", &err));
+            }
+            opts.enable_uwm = false;
+            let plan = plan::plan(&opts, &facts)?;
+            opts.enable_uwm = true;
+            plan
+        }
+    };
     let checks = preflight::required_access(&plan, &facts);
     let access = preflight::check_access(&cluster, &checks).await;
     problems.extend(preflight::problems(&opts, &facts, &access));

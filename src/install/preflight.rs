@@ -51,6 +51,11 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A blocking problem from an error (message and hint kept).
+    pub fn from_error(id: &'static str, err: &Error) -> Self {
+        Self::error(id, err.message.clone(), err.hint.clone())
+    }
+
     fn error(id: &'static str, message: String, hint: Option<String>) -> Self {
         Self {
             severity: Severity::Error,
