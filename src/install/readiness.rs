@@ -92,7 +92,8 @@ pub fn grafana_ready(grafana: Option<&DynamicObject>) -> Readiness {
 
 /// A GrafanaDatasource/GrafanaDashboard matched an instance and synced: `NoMatchingInstances` not
 /// true, no `NoMatchingInstance` condition True, and `sync_condition` (`DatasourceSynchronized`,
-/// `DashboardSynchronized`) True.
+/// `DashboardSynchronized`) True — or, for operators older than these conditions, no condition
+/// at all but a `status.lastResync`.
 pub fn synchronized(obj: Option<&DynamicObject>, sync_condition: &str) -> Readiness {
     let Some(o) = obj else {
         return pending("the object does not exist");
@@ -125,6 +126,10 @@ pub fn synchronized(obj: Option<&DynamicObject>, sync_condition: &str) -> Readin
                 .and_then(Value::as_str)
                 .unwrap_or("no message")
         )),
+        // Operators before conditions existed (early v5) only record the last resync.
+        None if conditions.is_empty() && o.data.pointer("/status/lastResync").is_some() => {
+            Readiness::Ready
+        }
         None => pending(format!(
             "the operator has not reported {sync_condition} yet"
         )),
@@ -185,6 +190,18 @@ mod tests {
         );
         assert_ne!(
             synchronized(Some(&obj(json!({}))), "DashboardSynchronized"),
+            Readiness::Ready
+        );
+        let old_operator =
+            obj(json!({"status": {"lastResync": "2026-01-01T00:00:00Z", "uid": "x"}}));
+        assert_eq!(
+            synchronized(Some(&old_operator), "DashboardSynchronized"),
+            Readiness::Ready
+        );
+        let old_unmatched =
+            obj(json!({"status": {"lastResync": "t", "NoMatchingInstances": true}}));
+        assert_ne!(
+            synchronized(Some(&old_unmatched), "DashboardSynchronized"),
             Readiness::Ready
         );
     }
