@@ -163,7 +163,18 @@ impl Engine {
             .api(&key.kind, key.namespace.as_deref())
             .patch(&key.name, &params, &Patch::Apply(&body))
             .await
-            .map_err(|e| self.map(e, "patch", &key))?;
+            .map_err(|e| {
+                let conflict = matches!(&e, kube::Error::Api(s) if s.code == 409);
+                let err = self.map(e, "patch", &key);
+                if conflict {
+                    err.with_hint(
+                        "the object changed while oc-llmd was working on it; re-run \
+                         (re-running is safe and re-reads it first)",
+                    )
+                } else {
+                    err
+                }
+            })?;
         let outcome = classify(
             before
                 .as_ref()
