@@ -884,3 +884,27 @@ async fn objects_from_the_blog_script_are_named_not_clobbered() {
     assert_eq!(ds["spec"]["datasource"]["jsonData"]["tlsSkipVerify"], false);
     assert!(!ds.to_string().contains("pasted-token"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrent_edit_of_the_monitoring_config_is_not_overwritten() {
+    let env = Env::new().await;
+    env.seed_cmo("prometheusK8s: {retention: 1d}\n");
+    let edited = "prometheusK8s: {retention: 1d}\ntelemeterClient: {enabled: false}\n";
+    env.fake
+        .lock()
+        .edit_after_get
+        .push(("cluster-monitoring-config".into(), edited.into()));
+    let run = env
+        .run(&["install-monitoring", "--enable-uwm", "--timeout", "10s"])
+        .await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("re-run"), "{}", run.stderr);
+    assert_eq!(env.cmo_config(), edited, "the other edit must survive");
+    let rerun = env
+        .run(&["install-monitoring", "--enable-uwm", "--timeout", "10s"])
+        .await;
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    let config = oc_llmd::install::cmo::parse(&env.cmo_config()).unwrap();
+    assert_eq!(config["telemeterClient"]["enabled"], false);
+    assert_eq!(config["enableUserWorkload"], true);
+}

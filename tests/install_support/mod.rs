@@ -28,6 +28,8 @@ pub struct Inner {
     pub unserved: BTreeSet<String>,
     /// Plurals whose next PATCH fails with a 500 (fault injection), once each.
     pub fail_once: BTreeSet<String>,
+    /// Object names edited by "someone else" right after we first GET them: `(name, new config.yaml)`.
+    pub edit_after_get: Vec<(String, String)>,
     /// Plurals that may not be listed across all namespaces (403), only per namespace.
     pub no_list_all: BTreeSet<String>,
     rv: u64,
@@ -311,14 +313,26 @@ async fn handle(State(fake): State<Fake>, method: Method, uri: Uri, body: Bytes)
                 "metadata": {"resourceVersion": inner.rv.to_string()}, "items": items}))
             .into_response()
         }
-        (Method::GET, Some(name)) => match inner.objects.get(&key(&t.group, &t.plural, ns, name)) {
-            Some(o) => axum::Json(o.clone()).into_response(),
-            None => status(
-                404,
-                "NotFound",
-                &format!("{} \"{name}\" not found", t.plural),
-            ),
-        },
+        (Method::GET, Some(name)) => {
+            let k = key(&t.group, &t.plural, ns, name);
+            let Some(found) = inner.objects.get(&k).cloned() else {
+                return status(
+                    404,
+                    "NotFound",
+                    &format!("{} \"{name}\" not found", t.plural),
+                );
+            };
+            if let Some(pos) = inner.edit_after_get.iter().position(|(n, _)| n == name) {
+                let (_, text) = inner.edit_after_get.remove(pos);
+                inner.rv += 1;
+                let rv = inner.rv.to_string();
+                if let Some(o) = inner.objects.get_mut(&k) {
+                    o["data"]["config.yaml"] = json!(text);
+                    o["metadata"]["resourceVersion"] = json!(rv);
+                }
+            }
+            axum::Json(found).into_response()
+        }
         (Method::PATCH, Some(name)) => {
             if inner
                 .denied
