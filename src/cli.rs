@@ -175,7 +175,8 @@ pub struct InstallArgs {
     /// Print the Grafana admin password
     #[arg(long)]
     pub show_password: bool,
-    /// How long to wait for Grafana, the token and the operator, e.g. 5m
+    /// How long to wait for the operator, the token, Grafana and its datasource/dashboards,
+    /// e.g. 5m (0: apply and do not wait)
     #[arg(long, default_value = "5m")]
     pub timeout: String,
 }
@@ -188,6 +189,10 @@ pub struct UninstallArgs {
     /// Print what would be deleted and change nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// The --tenant namespace of the install: where to find its RoleBinding when listing
+    /// RoleBindings in every namespace is not allowed
+    #[arg(long, value_name = "NAMESPACE")]
+    pub tenant: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

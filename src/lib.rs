@@ -13,12 +13,17 @@
 //! - [`metrics`]: the metric-naming table (concept -> series per generation) and its detection.
 //! - [`prom`]: the Prometheus/Thanos HTTP API client (query log for `-v`).
 //! - [`output`]: output format and colour decisions, shared by every renderer.
+//! - [`apply`]: the apply engine (server-side apply, our labels, created/configured/unchanged,
+//!   bounded waits, labelled deletes) every writing command uses.
+//! - [`install`]: install/uninstall-monitoring logic: plan, pre-flight, UWM merge, readiness.
 //! - [`commands`]: one module per subcommand, each wiring IO -> pure logic -> render.
 
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod dashboards;
 pub mod error;
+pub mod install;
 pub mod invocation;
 pub mod kube;
 pub mod metrics;
