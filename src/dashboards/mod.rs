@@ -65,8 +65,9 @@ use crate::metrics::{EppGeneration, Naming};
 
 pub use promql::expand_grafana_vars;
 
-/// The uid our GrafanaDatasource gets (install-monitoring creates it with this uid).
-pub const DEFAULT_DATASOURCE_UID: &str = "oc-llmd-prometheus";
+/// The uid our GrafanaDatasource gets: install-monitoring creates it with this uid, so the
+/// dashboards it installs and the ones `oc llmd dashboards` prints refer to the same datasource.
+pub const DEFAULT_DATASOURCE_UID: &str = crate::install::plan::DATASOURCE_UID;
 
 /// Which of our dashboards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
