@@ -4,3 +4,4 @@
 //! Product code depends on it only through `demo`.
 
 pub mod config;
+pub mod scenarios;
