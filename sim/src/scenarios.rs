@@ -1386,6 +1386,30 @@ mod tests {
     }
 
     #[test]
+    fn failure_files_name_the_check_the_registry_expects() {
+        for s in all().iter().filter(|s| s.name.starts_with("fail-")) {
+            let Source::File(text) = s.source else {
+                panic!("{} is not a file", s.name)
+            };
+            let first = s
+                .expected
+                .first()
+                .unwrap_or_else(|| panic!("{} expects nothing", s.name));
+            let line = format!(
+                "# Expected doctor result: check `{}` fails for `{}`.",
+                first.check, first.subject
+            );
+            assert!(text.contains(&line), "{}: header lacks {line:?}", s.name);
+        }
+        for s in all()
+            .iter()
+            .filter(|s| !s.name.starts_with("fail-") && s.name != "seed-day0")
+        {
+            assert!(s.expected.is_empty(), "{} is meant to be clean", s.name);
+        }
+    }
+
+    #[test]
     fn large_meets_its_minimums_and_is_deterministic() {
         let parts = large_fixture_parts(200, 100);
         assert_eq!(
