@@ -1145,6 +1145,15 @@ mod tests {
     fn every_document_is_a_named_object() {
         for s in all() {
             for text in fixtures(s.name).expect("registered") {
+                let parsed = parse(&text);
+                let objects: Vec<&Value> = parsed.iter().filter(|d| !is_sim(d)).collect();
+                let unique: BTreeSet<String> = objects.iter().map(|d| identity(d)).collect();
+                assert_eq!(
+                    unique.len(),
+                    objects.len(),
+                    "{}: an object appears twice in one text",
+                    s.name
+                );
                 for doc in parse(&text).iter() {
                     let doc = doc.clone();
                     let api = str_at(&doc, &["apiVersion"]);
