@@ -31,7 +31,8 @@ pub enum ExpectedStatus {
 pub struct ExpectedFinding {
     /// The doctor check id, e.g. `extproc-wiring`.
     pub check: &'static str,
-    /// What the finding is about: `namespace/name`, a gateway, or `cluster`.
+    /// What the finding is about, as doctor names it: the LLMInferenceService, pool, gateway or
+    /// object as `namespace/name`; empty for a cluster-wide finding.
     pub subject: &'static str,
     pub status: ExpectedStatus,
 }
@@ -80,7 +81,9 @@ const fn warning(check: &'static str, subject: &'static str) -> ExpectedFinding 
 
 const MODEL: &str = "my-first-model/qwen3-0-6b";
 const GATEWAY: &str = "openshift-ingress/openshift-ai-inference";
-const MONITORING: &str = "llm-d-monitoring";
+const CMC: &str = "openshift-monitoring/cluster-monitoring-config";
+/// Doctor's subject for a cluster-wide finding (for example "no Grafana instance exists").
+const CLUSTER_WIDE: &str = "";
 
 macro_rules! overlay {
     ($name:literal, $base:literal, $desc:literal, [$($f:expr),* $(,)?]) => {
@@ -105,8 +108,8 @@ static SCENARIOS: &[Scenario] = &[
         file: Some("seed-day0.yaml"),
         shared_crds: true,
         expected: &[
-            finding("uwm-enabled", "cluster"),
-            finding("grafana-instance", MONITORING),
+            finding("uwm-enabled", CMC),
+            finding("grafana-instance", CLUSTER_WIDE),
             finding("extproc-wiring", GATEWAY),
             finding("epp-tls", MODEL),
             finding("epp-in-loop", MODEL),
@@ -141,7 +144,7 @@ static SCENARIOS: &[Scenario] = &[
         base: None,
         file: Some("plain-kubernetes.yaml"),
         shared_crds: false,
-        expected: &[],
+        expected: &[warning("openshift-ai", CLUSTER_WIDE)],
         source: Source::File(include_str!("../../scenarios/plain-kubernetes.yaml")),
     },
     Scenario {
@@ -157,31 +160,31 @@ static SCENARIOS: &[Scenario] = &[
         "fail-uwm-off",
         "healthy",
         "User workload monitoring disabled: nothing scrapes vLLM or the EPP",
-        [finding("uwm-enabled", "cluster")]
+        [finding("uwm-enabled", CMC)]
     ),
     overlay!(
         "fail-no-grafana",
         "healthy",
         "The Grafana instance is gone; datasource and dashboards match no instance",
-        [finding("grafana-instance", MONITORING)]
+        [finding("grafana-instance", CLUSTER_WIDE)]
     ),
     overlay!(
         "fail-token-missing",
         "healthy",
         "The service-account token Secret the datasource reads does not exist",
-        [finding(
-            "grafana-token",
-            "llm-d-monitoring/grafana-thanos-token"
-        )]
+        [
+            finding("grafana-token", "llm-d-monitoring/grafana-thanos-token"),
+            finding("grafana-datasource", "llm-d-monitoring/thanos-querier")
+        ]
     ),
     overlay!(
         "fail-token-empty",
         "healthy",
         "The token Secret exists but its data.token is empty",
-        [finding(
-            "grafana-token",
-            "llm-d-monitoring/grafana-thanos-token"
-        )]
+        [
+            finding("grafana-token", "llm-d-monitoring/grafana-thanos-token"),
+            finding("grafana-datasource", "llm-d-monitoring/thanos-querier")
+        ]
     ),
     overlay!(
         "fail-rbac-missing",
@@ -278,31 +281,25 @@ static SCENARIOS: &[Scenario] = &[
         "fail-route-not-accepted",
         "healthy",
         "The HTTPRoute is not Accepted by the gateway",
-        [finding(
-            "httproute",
-            "my-first-model/qwen3-0-6b-kserve-route"
-        )]
+        [finding("httproute", MODEL)]
     ),
     overlay!(
         "fail-cors-filter",
         "healthy",
         "A CORS filter on the pool rule drops Istio's per-route ext_proc config",
-        [finding(
-            "httproute",
-            "my-first-model/qwen3-0-6b-kserve-route"
-        )]
+        [finding("httproute", MODEL)]
     ),
     overlay!(
         "fail-no-podmonitor",
         "healthy",
         "The vLLM PodMonitor is gone: vLLM metrics are not scraped",
-        [finding("vllm-scrape", "my-first-model")]
+        [finding("vllm-scrape", MODEL)]
     ),
     overlay!(
         "fail-no-servicemonitor",
         "healthy",
         "The scheduler ServiceMonitor is gone: EPP metrics are not scraped",
-        [finding("epp-scrape", "my-first-model")]
+        [finding("epp-scrape", MODEL)]
     ),
     overlay!(
         "fail-llmisvc-not-ready",
@@ -328,7 +325,7 @@ static SCENARIOS: &[Scenario] = &[
         "Istio 1.26 (watches only v1alpha2 pools) with RHOAI 3.4-like v1 InferencePool only",
         [
             finding("istio-inference-support", GATEWAY),
-            finding("httproute", "my-first-model/qwen3-0-6b-kserve-route")
+            finding("httproute", MODEL)
         ]
     ),
     overlay!(
@@ -1404,17 +1401,30 @@ mod tests {
                 .expected
                 .first()
                 .unwrap_or_else(|| panic!("{} expects nothing", s.name));
-            let line = format!(
-                "# Expected doctor result: check `{}` fails for `{}`.",
-                first.check, first.subject
-            );
+            let line = if first.subject.is_empty() {
+                format!(
+                    "# Expected doctor result: check `{}` fails cluster-wide.",
+                    first.check
+                )
+            } else {
+                format!(
+                    "# Expected doctor result: check `{}` fails for `{}`.",
+                    first.check, first.subject
+                )
+            };
             assert!(text.contains(&line), "{}: header lacks {line:?}", s.name);
         }
         for s in all()
             .iter()
             .filter(|s| !s.name.starts_with("fail-") && s.name != "seed-day0")
         {
-            assert!(s.expected.is_empty(), "{} is meant to be clean", s.name);
+            assert!(
+                s.expected
+                    .iter()
+                    .all(|f| f.status == ExpectedStatus::Warning),
+                "{} is meant to have no error",
+                s.name
+            );
         }
     }
 
