@@ -1300,6 +1300,14 @@ mod tests {
                     "{}: traffic for missing {id}",
                     s.name
                 );
+                for pod in t.split.keys() {
+                    let pod_id = format!("/Pod/{ns}/{pod}");
+                    assert!(
+                        cluster.objects.contains_key(&pod_id),
+                        "{}: split names missing {pod_id}",
+                        s.name
+                    );
+                }
             }
         }
     }
