@@ -8,3 +8,4 @@ pub mod metrics;
 pub mod prometheus;
 pub mod thanos;
 pub mod traffic;
+pub mod scenarios;
