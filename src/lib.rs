@@ -13,7 +13,9 @@
 //! - [`commands`]: one module per subcommand, each wiring IO -> pure logic -> render.
 
 pub mod cli;
+pub mod cluster;
 pub mod commands;
+pub mod doctor;
 pub mod error;
 pub mod invocation;
 pub mod kube;
