@@ -5,6 +5,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::invocation::Invocation;
 
 pub mod completion;
+pub mod doctor;
 pub mod version;
 
 /// Run the parsed command. `Ok(code)` lets a command finish normally with findings (exit 1).
@@ -13,7 +14,7 @@ pub async fn dispatch(cli: Cli, invoked: Invocation) -> Result<ExitCode> {
     match cli.command {
         Command::Version => version::run(&global),
         Command::Completion(args) => completion::run(&args, invoked),
-        Command::Doctor(_) => Err(Error::not_implemented("doctor", "issue: oc llmd doctor")),
+        Command::Doctor(args) => doctor::run(&global, &args).await,
         Command::InstallMonitoring(_) => Err(Error::not_implemented(
             "install-monitoring",
             "issue: install-monitoring",
