@@ -250,14 +250,15 @@ pub fn extproc_wiring(m: &Model) -> Vec<CheckResult> {
                 let names: Vec<&str> = filters.iter().map(|f| f.name.as_str()).collect();
                 return if route_only {
                     error(ID, &subject, format!(
-                        "EnvoyFilter {} patches only HTTP_ROUTE: the base ext_proc filter still points at cluster dummy, so the EPP is never contacted ({})",
-                        names.join(", "), istio.label()
+                        "EnvoyFilter {} patches only HTTP_ROUTE: on {} the base ext_proc filter still points at cluster dummy, so the EPP is never contacted",
+                        names.join(", "),
+                        istio.label()
                     ))
                     .fix(fix)
                     .hint(hint_dummy)
                 } else {
                     error(ID, &subject, format!(
-                        "no EnvoyFilter patches the ext_proc HTTP_FILTER on this gateway ({}): the EPP is never contacted",
+                        "no EnvoyFilter patches the ext_proc HTTP_FILTER on this gateway: on {} the EPP is never contacted",
                         istio.label()
                     ))
                     .fix(fix)
