@@ -30,7 +30,12 @@ fn day0() -> Snapshot {
         args.drain(p..p + 2);
     }
     s.gateways.push(sample::gateway("maas-gateway"));
-    let mut maas = sample::route(sample::NS, sample::NAME, "maas-gateway", PoolApi::XK8sV1alpha2);
+    let mut maas = sample::route(
+        sample::NS,
+        sample::NAME,
+        "maas-gateway",
+        PoolApi::XK8sV1alpha2,
+    );
     maas.name = "qwen-maas-route".into();
     s.routes.push(maas);
     s
@@ -58,7 +63,10 @@ fn golden(name: &str, actual: &str) {
     }
     let expected = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_SNAPSHOTS=1)", path.display()));
-    assert_eq!(actual, expected, "{name} differs; UPDATE_SNAPSHOTS=1 rewrites it");
+    assert_eq!(
+        actual, expected,
+        "{name} differs; UPDATE_SNAPSHOTS=1 rewrites it"
+    );
 }
 
 #[test]
@@ -90,9 +98,15 @@ fn day0_json() {
         })
         .collect();
     let expected = [
-        ("uwm-enabled", "openshift-monitoring/cluster-monitoring-config"),
+        (
+            "uwm-enabled",
+            "openshift-monitoring/cluster-monitoring-config",
+        ),
         ("grafana-datasource", "llm-d-monitoring/thanos-querier"),
-        ("grafana-dashboards", "llm-d-monitoring/vllm-latency-throughput-and-cache"),
+        (
+            "grafana-dashboards",
+            "llm-d-monitoring/vllm-latency-throughput-and-cache",
+        ),
         ("epp-tls", "demo/qwen"),
         ("extproc-wiring", "openshift-ingress/maas-gateway"),
     ];

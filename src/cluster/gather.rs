@@ -70,9 +70,20 @@ pub const SERVICES: ResourceRef = res("", "v1", "services", "Service", true);
 pub const CONFIGMAPS: ResourceRef = res("", "v1", "configmaps", "ConfigMap", true);
 pub const SECRETS: ResourceRef = res("", "v1", "secrets", "Secret", true);
 pub const DEPLOYMENTS: ResourceRef = res("apps", "v1", "deployments", "Deployment", true);
-pub const HTTPROUTES: ResourceRef =
-    res("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute", true);
-pub const GATEWAYS: ResourceRef = res("gateway.networking.k8s.io", "v1", "gateways", "Gateway", true);
+pub const HTTPROUTES: ResourceRef = res(
+    "gateway.networking.k8s.io",
+    "v1",
+    "httproutes",
+    "HTTPRoute",
+    true,
+);
+pub const GATEWAYS: ResourceRef = res(
+    "gateway.networking.k8s.io",
+    "v1",
+    "gateways",
+    "Gateway",
+    true,
+);
 pub const GATEWAYCLASSES: ResourceRef = res(
     "gateway.networking.k8s.io",
     "v1",
@@ -94,8 +105,13 @@ pub const ENVOYFILTERS: ResourceRef = res(
     "EnvoyFilter",
     true,
 );
-pub const PODMONITORS: ResourceRef =
-    res("monitoring.coreos.com", "v1", "podmonitors", "PodMonitor", true);
+pub const PODMONITORS: ResourceRef = res(
+    "monitoring.coreos.com",
+    "v1",
+    "podmonitors",
+    "PodMonitor",
+    true,
+);
 pub const SERVICEMONITORS: ResourceRef = res(
     "monitoring.coreos.com",
     "v1",
@@ -104,8 +120,13 @@ pub const SERVICEMONITORS: ResourceRef = res(
     true,
 );
 pub const ROUTES: ResourceRef = res("route.openshift.io", "v1", "routes", "Route", true);
-pub const GRAFANAS: ResourceRef =
-    res("grafana.integreatly.org", "v1beta1", "grafanas", "Grafana", true);
+pub const GRAFANAS: ResourceRef = res(
+    "grafana.integreatly.org",
+    "v1beta1",
+    "grafanas",
+    "Grafana",
+    true,
+);
 pub const GRAFANA_DATASOURCES: ResourceRef = res(
     "grafana.integreatly.org",
     "v1beta1",
@@ -201,11 +222,16 @@ pub fn plan(scope: &Scope) -> Vec<Request> {
         Request::new(keys::GATEWAYS, GATEWAYS, ns),
         Request::new(keys::ENVOYFILTERS, ENVOYFILTERS, ns),
         Request::new(keys::GATEWAYCLASSES, GATEWAYCLASSES, None),
-        Request::new(keys::CLUSTER_MONITORING_CONFIG, CONFIGMAPS, Some(MONITORING_NS))
-            .fields("metadata.name=cluster-monitoring-config"),
+        Request::new(
+            keys::CLUSTER_MONITORING_CONFIG,
+            CONFIGMAPS,
+            Some(MONITORING_NS),
+        )
+        .fields("metadata.name=cluster-monitoring-config"),
         Request::new(keys::UWM_CONFIG, CONFIGMAPS, Some(UWM_NS))
             .fields("metadata.name=user-workload-monitoring-config"),
-        Request::new(keys::UWM_PODS, PODS, Some(UWM_NS)).labels("app.kubernetes.io/name=prometheus"),
+        Request::new(keys::UWM_PODS, PODS, Some(UWM_NS))
+            .labels("app.kubernetes.io/name=prometheus"),
         Request::new(keys::THANOS_SERVICE, SERVICES, Some(MONITORING_NS))
             .fields("metadata.name=thanos-querier"),
         Request::new(keys::THANOS_ROUTE, ROUTES, Some(MONITORING_NS))
@@ -228,8 +254,16 @@ pub fn plan(scope: &Scope) -> Vec<Request> {
         && ns != INGRESS_NS
     {
         // Gateways and their EnvoyFilters live in openshift-ingress, outside a `-n` scope.
-        reqs.push(Request::new(keys::GATEWAYS_INGRESS, GATEWAYS, Some(INGRESS_NS)));
-        reqs.push(Request::new(keys::ENVOYFILTERS_INGRESS, ENVOYFILTERS, Some(INGRESS_NS)));
+        reqs.push(Request::new(
+            keys::GATEWAYS_INGRESS,
+            GATEWAYS,
+            Some(INGRESS_NS),
+        ));
+        reqs.push(Request::new(
+            keys::ENVOYFILTERS_INGRESS,
+            ENVOYFILTERS,
+            Some(INGRESS_NS),
+        ));
     }
     reqs
 }
@@ -237,35 +271,138 @@ pub fn plan(scope: &Scope) -> Vec<Request> {
 /// One SelfSubjectAccessReview to make: (verb, group, resource, namespace, checks needing it).
 pub fn access_plan(scope: &Scope) -> Vec<AccessReview> {
     let ns = scope.namespace().map(str::to_string);
-    let review = |verb: &str, group: &str, resource: &str, namespace: Option<String>, by: &[&str]| {
-        AccessReview {
-            verb: verb.into(),
-            group: group.into(),
-            resource: resource.into(),
-            namespace,
-            allowed: false,
-            needed_by: by.iter().map(|s| s.to_string()).collect(),
-        }
-    };
-    let serving = ["llmisvc-ready", "vllm-pods", "epp-pod", "inferencepool", "httproute"];
+    let review =
+        |verb: &str, group: &str, resource: &str, namespace: Option<String>, by: &[&str]| {
+            AccessReview {
+                verb: verb.into(),
+                group: group.into(),
+                resource: resource.into(),
+                namespace,
+                allowed: false,
+                needed_by: by.iter().map(|s| s.to_string()).collect(),
+            }
+        };
+    let serving = [
+        "llmisvc-ready",
+        "vllm-pods",
+        "epp-pod",
+        "inferencepool",
+        "httproute",
+    ];
     vec![
-        review("list", "serving.kserve.io", "llminferenceservices", ns.clone(), &serving),
-        review("list", "", "pods", ns.clone(), &["vllm-pods", "epp-pod", "epp-tls"]),
-        review("list", "", "services", ns.clone(), &["inferencepool", "extproc-wiring"]),
-        review("list", "inference.networking.x-k8s.io", "inferencepools", ns.clone(), &["inferencepool"]),
-        review("list", "inference.networking.k8s.io", "inferencepools", ns.clone(), &["inferencepool"]),
-        review("list", "gateway.networking.k8s.io", "httproutes", ns.clone(), &["httproute"]),
-        review("list", "gateway.networking.k8s.io", "gateways", Some(INGRESS_NS.into()), &["gateway-address"]),
-        review("list", "networking.istio.io", "envoyfilters", Some(INGRESS_NS.into()), &["extproc-wiring"]),
-        review("list", "monitoring.coreos.com", "podmonitors", ns.clone(), &["vllm-scrape"]),
-        review("list", "monitoring.coreos.com", "servicemonitors", ns, &["epp-scrape"]),
-        review("list", "", "configmaps", Some(MONITORING_NS.into()), &["uwm-enabled"]),
+        review(
+            "list",
+            "serving.kserve.io",
+            "llminferenceservices",
+            ns.clone(),
+            &serving,
+        ),
+        review(
+            "list",
+            "",
+            "pods",
+            ns.clone(),
+            &["vllm-pods", "epp-pod", "epp-tls"],
+        ),
+        review(
+            "list",
+            "",
+            "services",
+            ns.clone(),
+            &["inferencepool", "extproc-wiring"],
+        ),
+        review(
+            "list",
+            "inference.networking.x-k8s.io",
+            "inferencepools",
+            ns.clone(),
+            &["inferencepool"],
+        ),
+        review(
+            "list",
+            "inference.networking.k8s.io",
+            "inferencepools",
+            ns.clone(),
+            &["inferencepool"],
+        ),
+        review(
+            "list",
+            "gateway.networking.k8s.io",
+            "httproutes",
+            ns.clone(),
+            &["httproute"],
+        ),
+        review(
+            "list",
+            "gateway.networking.k8s.io",
+            "gateways",
+            Some(INGRESS_NS.into()),
+            &["gateway-address"],
+        ),
+        review(
+            "list",
+            "networking.istio.io",
+            "envoyfilters",
+            Some(INGRESS_NS.into()),
+            &["extproc-wiring"],
+        ),
+        review(
+            "list",
+            "monitoring.coreos.com",
+            "podmonitors",
+            ns.clone(),
+            &["vllm-scrape"],
+        ),
+        review(
+            "list",
+            "monitoring.coreos.com",
+            "servicemonitors",
+            ns,
+            &["epp-scrape"],
+        ),
+        review(
+            "list",
+            "",
+            "configmaps",
+            Some(MONITORING_NS.into()),
+            &["uwm-enabled"],
+        ),
         review("list", "", "pods", Some(UWM_NS.into()), &["uwm-prometheus"]),
-        review("list", "grafana.integreatly.org", "grafanas", None, &["grafana-instance"]),
-        review("list", "grafana.integreatly.org", "grafanadatasources", None, &["grafana-datasource"]),
-        review("list", "", "secrets", None, &["grafana-token", "grafana-datasource"]),
-        review("list", "rbac.authorization.k8s.io", "clusterrolebindings", None, &["grafana-rbac"]),
-        review("list", "sailoperator.io", "istios", None, &["istio-inference-support"]),
+        review(
+            "list",
+            "grafana.integreatly.org",
+            "grafanas",
+            None,
+            &["grafana-instance"],
+        ),
+        review(
+            "list",
+            "grafana.integreatly.org",
+            "grafanadatasources",
+            None,
+            &["grafana-datasource"],
+        ),
+        review(
+            "list",
+            "",
+            "secrets",
+            None,
+            &["grafana-token", "grafana-datasource"],
+        ),
+        review(
+            "list",
+            "rbac.authorization.k8s.io",
+            "clusterrolebindings",
+            None,
+            &["grafana-rbac"],
+        ),
+        review(
+            "list",
+            "sailoperator.io",
+            "istios",
+            None,
+            &["istio-inference-support"],
+        ),
     ]
 }
 
@@ -394,7 +531,8 @@ pub fn assemble(
     };
     // LLMInferenceService: prefer the storage-version list (v1alpha2), fall back to v1alpha1.
     let v2 = items(keys::LLMISVC_V1ALPHA2);
-    let (isvcs, version) = if snap.list_state(keys::LLMISVC_V1ALPHA2).is_listed() && !v2.is_empty() {
+    let (isvcs, version) = if snap.list_state(keys::LLMISVC_V1ALPHA2).is_listed() && !v2.is_empty()
+    {
         (v2, "serving.kserve.io/v1alpha2")
     } else {
         (items(keys::LLMISVC_V1ALPHA1), "serving.kserve.io/v1alpha1")
@@ -415,7 +553,10 @@ pub fn assemble(
                 == Some(super::relations::PART_OF_VALUE)
         })
         .collect();
-    snap.services = items(keys::SERVICES).into_iter().map(parse::service).collect();
+    snap.services = items(keys::SERVICES)
+        .into_iter()
+        .map(parse::service)
+        .collect();
     snap.pools = items(keys::POOL_V1ALPHA2)
         .into_iter()
         .map(|v| parse::inference_pool(v, PoolApi::XK8sV1alpha2))
@@ -425,7 +566,10 @@ pub fn assemble(
                 .map(|v| parse::inference_pool(v, PoolApi::K8sV1)),
         )
         .collect();
-    snap.routes = items(keys::HTTPROUTES).into_iter().map(parse::http_route).collect();
+    snap.routes = items(keys::HTTPROUTES)
+        .into_iter()
+        .map(parse::http_route)
+        .collect();
     let mut gateways: Vec<Gateway> = items(keys::GATEWAYS)
         .into_iter()
         .chain(items(keys::GATEWAYS_INGRESS))
@@ -640,7 +784,10 @@ mod tests {
     fn plan_size_is_constant_per_scope_kind() {
         let all = plan(&Scope::All).len();
         assert_eq!(plan(&Scope::Namespace("a".into())).len(), all + 2);
-        assert_eq!(plan(&Scope::Namespace("openshift-ingress".into())).len(), all);
+        assert_eq!(
+            plan(&Scope::Namespace("openshift-ingress".into())).len(),
+            all
+        );
         assert_eq!(
             plan(&Scope::Namespace("a".into())).len(),
             plan(&Scope::Namespace("zzz".into())).len()

@@ -596,10 +596,12 @@ pub struct GrafanaInstance {
 impl GrafanaInstance {
     /// Ready: condition GrafanaReady True, or stage `complete` with status `success`.
     pub fn ready(&self) -> bool {
-        condition(&self.conditions, "GrafanaReady").map(Condition::is_true).unwrap_or(
-            self.stage.as_deref() == Some("complete")
-                && self.stage_status.as_deref() == Some("success"),
-        )
+        condition(&self.conditions, "GrafanaReady")
+            .map(Condition::is_true)
+            .unwrap_or(
+                self.stage.as_deref() == Some("complete")
+                    && self.stage_status.as_deref() == Some("success"),
+            )
     }
 }
 

@@ -158,9 +158,7 @@ pub fn llmisvc(v: &Value) -> LlmIsvc {
         api_version: text_or(v, "/apiVersion"),
         model_name: text(v, "/spec/model/name"),
         conditions: conditions(v, "/status/conditions"),
-        has_prefill: v
-            .pointer("/spec/prefill")
-            .is_some_and(|p| !p.is_null()),
+        has_prefill: v.pointer("/spec/prefill").is_some_and(|p| !p.is_null()),
         replicas: int(v, "/spec/replicas"),
         stopped: text(v, "/metadata/annotations/serving.kserve.io~1stop").as_deref()
             == Some("true"),
@@ -512,7 +510,9 @@ pub fn grafana_datasource(v: &Value) -> GrafanaDatasource {
     let mut literal_token = None;
     if let Some(secure) = secure {
         for (key, value) in secure {
-            let Some(value) = value.as_str() else { continue };
+            let Some(value) = value.as_str() else {
+                continue;
+            };
             let is_auth = key
                 .strip_prefix("httpHeaderValue")
                 .and_then(|n| json_data.and_then(|j| j.get(format!("httpHeaderName{n}"))))
@@ -641,7 +641,10 @@ pub fn token_secret(v: &Value) -> TokenSecret {
     TokenSecret {
         namespace: namespace(v),
         name: name(v),
-        service_account: text(v, "/metadata/annotations/kubernetes.io~1service-account.name"),
+        service_account: text(
+            v,
+            "/metadata/annotations/kubernetes.io~1service-account.name",
+        ),
         token_fingerprint: token.as_deref().map(fingerprint),
     }
 }
@@ -725,7 +728,12 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        for v in [json!(null), json!(42), json!({"spec": "x", "status": [1]}), json!([])] {
+        for v in [
+            json!(null),
+            json!(42),
+            json!({"spec": "x", "status": [1]}),
+            json!([]),
+        ] {
             let _ = llmisvc(&v);
             let _ = pod(&v);
             let _ = inference_pool(&v, PoolApi::K8sV1);
@@ -750,7 +758,10 @@ mod tests {
         let f = envoy_filter(&v);
         let p = &f.patches[0];
         assert_eq!(p.sub_filter.as_deref(), Some("envoy.filters.http.ext_proc"));
-        assert_eq!(p.cluster_name.as_deref(), Some("outbound|9002||x.ns.svc.cluster.local"));
+        assert_eq!(
+            p.cluster_name.as_deref(),
+            Some("outbound|9002||x.ns.svc.cluster.local")
+        );
         assert_eq!(p.request_body_mode.as_deref(), Some("STREAMED"));
     }
 
@@ -758,7 +769,10 @@ mod tests {
     fn datasource_token_kinds() {
         let lit = json!({"spec": {"datasource": {"jsonData": {"httpHeaderName1": "Authorization"},
             "secureJsonData": {"httpHeaderValue1": "Bearer abc"}}}});
-        assert_eq!(grafana_datasource(&lit).literal_token, Some(fingerprint("abc")));
+        assert_eq!(
+            grafana_datasource(&lit).literal_token,
+            Some(fingerprint("abc"))
+        );
         let ph = json!({"spec": {"datasource": {"jsonData": {"httpHeaderName1": "Authorization"},
             "secureJsonData": {"httpHeaderValue1": "Bearer ${token}"}},
             "valuesFrom": [{"targetPath": "secureJsonData.httpHeaderValue1",

@@ -30,7 +30,9 @@ pub fn is_workload_pod(labels: &BTreeMap<String, String>) -> bool {
 
 pub fn is_prefill_pod(labels: &BTreeMap<String, String>) -> bool {
     labels.get(ROLE).map(String::as_str) == Some("prefill")
-        || labels.get(COMPONENT).is_some_and(|c| c.ends_with("-prefill"))
+        || labels
+            .get(COMPONENT)
+            .is_some_and(|c| c.ends_with("-prefill"))
 }
 
 /// The parsed EndpointPickerConfig a scheduler runs with.
@@ -69,7 +71,12 @@ impl EppConfig {
             .map_err(|e| format!("EndpointPickerConfig does not parse: {e}"))?;
         let mut by_name = BTreeMap::new();
         let mut plugin_types = BTreeSet::new();
-        for p in v.get("plugins").and_then(Value::as_array).into_iter().flatten() {
+        for p in v
+            .get("plugins")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let Some(t) = p.get("type").and_then(Value::as_str) else {
                 continue;
             };
@@ -178,7 +185,10 @@ pub fn vllm_prefix_caching(c: &Container) -> (PrefixCaching, &'static str) {
         }
     }
     if c.env.get("VLLM_USE_V1").map(String::as_str) == Some("0") {
-        (PrefixCaching::Off, "vLLM V0 (VLLM_USE_V1=0) without --enable-prefix-caching")
+        (
+            PrefixCaching::Off,
+            "vLLM V0 (VLLM_USE_V1=0) without --enable-prefix-caching",
+        )
     } else {
         (PrefixCaching::On, "vLLM V1 default")
     }
@@ -219,7 +229,10 @@ impl ServiceRelations<'_> {
     }
     /// Every vLLM pod (decode/both and prefill).
     pub fn all_vllm_pods(&self) -> impl Iterator<Item = &Pod> {
-        self.vllm_pods.iter().chain(self.prefill_pods.iter()).copied()
+        self.vllm_pods
+            .iter()
+            .chain(self.prefill_pods.iter())
+            .copied()
     }
     /// Pools that routes point at; all pools when no route points at one.
     pub fn active_pools(&self) -> Vec<&InferencePool> {
@@ -263,11 +276,18 @@ impl<'a> Model<'a> {
     }
 
     /// Gateways that route to an InferencePool, each once, with the services behind them.
-    pub fn pool_gateways(&self) -> Vec<(ObjectRef, Option<&'a Gateway>, Vec<&ServiceRelations<'a>>)> {
+    pub fn pool_gateways(
+        &self,
+    ) -> Vec<(ObjectRef, Option<&'a Gateway>, Vec<&ServiceRelations<'a>>)> {
         let mut out: Vec<(ObjectRef, Option<&'a Gateway>, Vec<&ServiceRelations<'a>>)> = Vec::new();
         for s in &self.services {
             for r in &s.routes {
-                if !r.rules.iter().flat_map(|x| &x.backends).any(BackendRef::is_pool) {
+                if !r
+                    .rules
+                    .iter()
+                    .flat_map(|x| &x.backends)
+                    .any(BackendRef::is_pool)
+                {
                     continue;
                 }
                 for pr in r.parent_refs.iter().filter(|p| p.kind == "Gateway") {
@@ -376,13 +396,15 @@ fn relate<'a>(snap: &'a Snapshot, isvc: &'a LlmIsvc) -> ServiceRelations<'a> {
             .find(|g| g.namespace == key.namespace && g.name == key.name);
         gateways.push((key, gw));
     }
-    let vllm_all: Vec<&Pod> = vllm_pods.iter().chain(prefill_pods.iter()).copied().collect();
+    let vllm_all: Vec<&Pod> = vllm_pods
+        .iter()
+        .chain(prefill_pods.iter())
+        .copied()
+        .collect();
     let pod_monitors = snap
         .pod_monitors
         .iter()
-        .filter(|m| {
-            m.namespace == *ns && vllm_all.iter().any(|p| m.selector.matches(&p.labels))
-        })
+        .filter(|m| m.namespace == *ns && vllm_all.iter().any(|p| m.selector.matches(&p.labels)))
         .collect();
     let epp_service_labels: Vec<&BTreeMap<String, String>> = snap
         .services
@@ -471,8 +493,10 @@ mod tests {
         assert_eq!(vllm_prefix_caching(&c).0, PrefixCaching::On);
         c.env.insert("VLLM_USE_V1".into(), "0".into());
         assert_eq!(vllm_prefix_caching(&c).0, PrefixCaching::Off);
-        c.env
-            .insert("VLLM_ADDITIONAL_ARGS".into(), "--enable-prefix-caching --block-size=16".into());
+        c.env.insert(
+            "VLLM_ADDITIONAL_ARGS".into(),
+            "--enable-prefix-caching --block-size=16".into(),
+        );
         assert_eq!(vllm_prefix_caching(&c).0, PrefixCaching::On);
         c.args = vec!["vllm serve /mnt/models --no-enable-prefix-caching".into()];
         c.env.remove("VLLM_ADDITIONAL_ARGS");

@@ -47,7 +47,10 @@ pub fn scheduler_labels(name: &str) -> BTreeMap<String, String> {
     map(&[
         ("app.kubernetes.io/name", name),
         ("app.kubernetes.io/part-of", "llminferenceservice"),
-        ("app.kubernetes.io/component", "llminferenceservice-router-scheduler"),
+        (
+            "app.kubernetes.io/component",
+            "llminferenceservice-router-scheduler",
+        ),
     ])
 }
 
@@ -301,7 +304,10 @@ pub fn scheduler_service_monitor(ns: &str, name: &str, prefixed: bool) -> Monito
         name: name.into(),
         labels: map(&[("app.kubernetes.io/component", "llm-monitoring")]),
         selector: LabelSelector::from_labels(&[
-            ("app.kubernetes.io/component", "llminferenceservice-router-scheduler"),
+            (
+                "app.kubernetes.io/component",
+                "llminferenceservice-router-scheduler",
+            ),
             ("app.kubernetes.io/part-of", "llminferenceservice"),
         ]),
         endpoints: vec![MonitorEndpoint {
@@ -394,7 +400,11 @@ pub fn healthy() -> Snapshot {
         }],
         envoy_filters: vec![envoy_filter(GATEWAY, NS, NAME)],
         pod_monitors: vec![vllm_pod_monitor(NS, "kserve-llm-isvc-vllm-engine", true)],
-        service_monitors: vec![scheduler_service_monitor(NS, "kserve-llm-isvc-scheduler", true)],
+        service_monitors: vec![scheduler_service_monitor(
+            NS,
+            "kserve-llm-isvc-scheduler",
+            true,
+        )],
         monitoring: MonitoringFacts {
             cluster_config_present: true,
             uwm_enabled: Some(true),
@@ -420,7 +430,9 @@ pub fn healthy() -> Snapshot {
                 }],
                 ..Default::default()
             }),
-            thanos_route_host: Some("thanos-querier-openshift-monitoring.apps.sample.example".into()),
+            thanos_route_host: Some(
+                "thanos-querier-openshift-monitoring.apps.sample.example".into(),
+            ),
         },
         grafana: GrafanaFacts {
             instances: vec![GrafanaInstance {

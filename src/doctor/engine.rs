@@ -32,9 +32,8 @@ impl Selection {
             .flat_map(|c| c.split(','))
             .map(|c| {
                 Category::parse(c.trim()).ok_or_else(|| {
-                    Error::usage(format!("unknown category {c:?}")).with_hint(
-                        "categories are cluster, monitoring, grafana, serving, gateway",
-                    )
+                    Error::usage(format!("unknown category {c:?}"))
+                        .with_hint("categories are cluster, monitoring, grafana, serving, gateway")
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -89,8 +88,11 @@ pub fn run(model: &Model, selection: &Selection) -> Vec<CheckResult> {
     let mut all: Vec<(usize, CheckResult)> = Vec::new();
     for (i, check) in cat.iter().enumerate() {
         let failed_dep = check.requires.iter().find_map(|dep| {
-            let results: Vec<&CheckResult> =
-                all.iter().filter(|(_, r)| r.id == *dep).map(|(_, r)| r).collect();
+            let results: Vec<&CheckResult> = all
+                .iter()
+                .filter(|(_, r)| r.id == *dep)
+                .map(|(_, r)| r)
+                .collect();
             if results.iter().any(|r| r.status == Status::Error) {
                 Some(format!("skipped: {dep} failed"))
             } else if !results.is_empty() && results.iter().all(|r| r.status == Status::Skipped) {
@@ -182,8 +184,16 @@ mod tests {
         let results = run(&Model::new(&snap), &Selection::default());
         let serving: Vec<_> = results.iter().filter(|r| r.category == "serving").collect();
         assert_eq!(serving.len(), 9);
-        assert!(serving.iter().all(|r| r.message == "skipped: serving-crds failed"));
-        assert!(results.iter().any(|r| r.id == "grafana-instance" && r.status == Status::Ok));
+        assert!(
+            serving
+                .iter()
+                .all(|r| r.message == "skipped: serving-crds failed")
+        );
+        assert!(
+            results
+                .iter()
+                .any(|r| r.id == "grafana-instance" && r.status == Status::Ok)
+        );
     }
 
     #[test]
@@ -209,12 +219,19 @@ mod tests {
     fn probe_is_reported_only_when_asked() {
         let snap = sample::healthy();
         let m = Model::new(&snap);
-        assert!(!run(&m, &Selection::default()).iter().any(|r| r.id == "gateway-probe"));
+        assert!(
+            !run(&m, &Selection::default())
+                .iter()
+                .any(|r| r.id == "gateway-probe")
+        );
         let sel = Selection {
             probe: true,
             ..Default::default()
         };
-        let r: Vec<_> = run(&m, &sel).into_iter().filter(|r| r.id == "gateway-probe").collect();
+        let r: Vec<_> = run(&m, &sel)
+            .into_iter()
+            .filter(|r| r.id == "gateway-probe")
+            .collect();
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].status, Status::Skipped);
         assert!(r[0].message.contains("not implemented yet"));

@@ -126,7 +126,11 @@ pub fn short(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for r in report.checks.iter().filter(|r| is_problem(r)) {
         let head = format!("{} {}", symbol(r.status), r.id);
-        out.push_str(&format!("{} {}\n", paint(&head, r.status, color), subject_message(r)));
+        out.push_str(&format!(
+            "{} {}\n",
+            paint(&head, r.status, color),
+            subject_message(r)
+        ));
     }
     out.push_str(&summary(report, color));
     out.push('\n');
@@ -170,7 +174,11 @@ pub fn wide(report: &Report, color: bool) -> String {
             format!("{} {}", symbol(r.status), r.status.as_str()),
             r.category.clone(),
             r.id.clone(),
-            if r.subject.is_empty() { "-".into() } else { r.subject.clone() },
+            if r.subject.is_empty() {
+                "-".into()
+            } else {
+                r.subject.clone()
+            },
             r.message.clone(),
             r.fix.clone().unwrap_or_default(),
         ]);
@@ -179,7 +187,10 @@ pub fn wide(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for (i, line) in lines.iter().enumerate() {
         // Row 0 is the header; row i is result i-1.
-        let status = i.checked_sub(1).and_then(|k| report.checks.get(k)).map(|r| r.status);
+        let status = i
+            .checked_sub(1)
+            .and_then(|k| report.checks.get(k))
+            .map(|r| r.status);
         match status {
             Some(st) if color => out.push_str(&paint(line, st, true)),
             _ => out.push_str(line),
@@ -211,9 +222,15 @@ pub fn render_catalogue(style: &Style) -> Result<String> {
         OutputFormat::Yaml => to_yaml(&doc),
         _ => {
             let mut rows = vec![
-                ["ID", "CATEGORY", "SEVERITY", "REQUIRES", "WHAT IT ESTABLISHES"]
-                    .map(String::from)
-                    .to_vec(),
+                [
+                    "ID",
+                    "CATEGORY",
+                    "SEVERITY",
+                    "REQUIRES",
+                    "WHAT IT ESTABLISHES",
+                ]
+                .map(String::from)
+                .to_vec(),
             ];
             for c in &cat {
                 let requires: Vec<&str> = c
@@ -226,7 +243,11 @@ pub fn render_catalogue(style: &Style) -> Result<String> {
                     c.id.to_string(),
                     c.category.as_str().to_string(),
                     c.severity.as_str().to_string(),
-                    if requires.is_empty() { "-".into() } else { requires.join(",") },
+                    if requires.is_empty() {
+                        "-".into()
+                    } else {
+                        requires.join(",")
+                    },
                     c.title.to_string(),
                 ]);
             }
@@ -245,9 +266,13 @@ mod tests {
     fn report() -> Report {
         let mut a = ok("cluster-reachable", "", "reachable");
         a.category = "cluster".into();
-        let mut b = error("uwm-enabled", "openshift-monitoring/cluster-monitoring-config", "off")
-            .fix("oc llmd install-monitoring --enable-uwm")
-            .hint("why");
+        let mut b = error(
+            "uwm-enabled",
+            "openshift-monitoring/cluster-monitoring-config",
+            "off",
+        )
+        .fix("oc llmd install-monitoring --enable-uwm")
+        .hint("why");
         b.category = "monitoring".into();
         Report::new(vec![a, b], false)
     }
@@ -265,7 +290,10 @@ mod tests {
     #[test]
     fn short_lists_only_problems() {
         let s = short(&report(), false);
-        assert_eq!(s, "× uwm-enabled openshift-monitoring/cluster-monitoring-config: off\n1 ok, 0 warnings, 1 error, 0 skipped\n");
+        assert_eq!(
+            s,
+            "× uwm-enabled openshift-monitoring/cluster-monitoring-config: off\n1 ok, 0 warnings, 1 error, 0 skipped\n"
+        );
     }
 
     #[test]
@@ -278,13 +306,21 @@ mod tests {
 
     #[test]
     fn catalogue_lists_every_id() {
-        let style = Style { format: OutputFormat::Table, color: false, stdout_is_terminal: false };
+        let style = Style {
+            format: OutputFormat::Table,
+            color: false,
+            stdout_is_terminal: false,
+        };
         let t = render_catalogue(&style).unwrap();
         for c in catalogue() {
             assert!(t.contains(c.id));
         }
-        let style = Style { format: OutputFormat::Json, ..style };
-        let v: serde_json::Value = serde_json::from_str(&render_catalogue(&style).unwrap()).unwrap();
+        let style = Style {
+            format: OutputFormat::Json,
+            ..style
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&render_catalogue(&style).unwrap()).unwrap();
         assert_eq!(v["kind"], "DoctorCatalogue");
         assert_eq!(v["checks"][2]["id"], "serving-crds");
         assert_eq!(v["checks"][2]["requires"][0], "cluster-reachable");

@@ -64,7 +64,12 @@ pub struct CheckResult {
 
 impl CheckResult {
     /// A result; the engine fills `category` from the catalogue.
-    pub fn new(id: &str, status: Status, subject: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        id: &str,
+        status: Status,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             id: id.into(),
             category: String::new(),
@@ -128,9 +133,8 @@ impl Summary {
 
     /// `12 ok, 1 warning, 2 errors, 3 skipped` (`, 1 info` when there is any).
     pub fn line(&self) -> String {
-        let plural = |n: usize, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut line = format!(
             "{} ok, {}, {}, {} skipped",
             self.ok,
@@ -186,7 +190,10 @@ mod tests {
             error("a", "", ""),
             info("a", "", ""),
         ];
-        assert_eq!(Summary::of(&r).line(), "1 ok, 1 warning, 2 errors, 0 skipped, 1 info");
+        assert_eq!(
+            Summary::of(&r).line(),
+            "1 ok, 1 warning, 2 errors, 0 skipped, 1 info"
+        );
     }
 
     #[test]

@@ -13,7 +13,11 @@ pub fn cluster_reachable(m: &Model) -> Vec<CheckResult> {
             .as_deref()
             .map(|v| format!(" (Kubernetes {v})"))
             .unwrap_or_default();
-        vec![ok("cluster-reachable", "", format!("API server {} reachable{version}", c.server))]
+        vec![ok(
+            "cluster-reachable",
+            "",
+            format!("API server {} reachable{version}", c.server),
+        )]
     } else {
         vec![
             error(
@@ -60,10 +64,7 @@ fn served(m: &Model, versions: &[(&str, &str)]) -> (Vec<String>, Vec<String>) {
         match m.snap.list_state(key) {
             ListState::Listed => yes.push(label.to_string()),
             ListState::NotInstalled => {}
-            other => unknown.push(format!(
-                "{label}: {}",
-                other.reason().unwrap_or_default()
-            )),
+            other => unknown.push(format!("{label}: {}", other.reason().unwrap_or_default())),
         }
     }
     (yes, unknown)
@@ -81,7 +82,10 @@ pub fn serving_crds(m: &Model) -> Vec<CheckResult> {
     let (pools, pools_unknown) = served(
         m,
         &[
-            (keys::POOL_V1ALPHA2, "inference.networking.x-k8s.io/v1alpha2"),
+            (
+                keys::POOL_V1ALPHA2,
+                "inference.networking.x-k8s.io/v1alpha2",
+            ),
             (keys::POOL_V1, "inference.networking.k8s.io/v1"),
         ],
     );
@@ -149,17 +153,24 @@ pub fn permissions(m: &Model) -> Vec<CheckResult> {
         }
     }
     if denied.is_empty() {
-        return vec![ok(ID, "", format!(
-            "every read doctor makes is permitted ({} access reviews)",
-            m.snap.access.len()
-        ))];
+        return vec![ok(
+            ID,
+            "",
+            format!(
+                "every read doctor makes is permitted ({} access reviews)",
+                m.snap.access.len()
+            ),
+        )];
     }
     affected.sort();
     affected.dedup();
     let checks = if affected.is_empty() {
         String::new()
     } else {
-        format!("; checks that could not see everything: {}", affected.join(", "))
+        format!(
+            "; checks that could not see everything: {}",
+            affected.join(", ")
+        )
     };
     vec![
         warn(ID, "", format!("not permitted: {}{checks}", denied.join(", ")))
@@ -197,7 +208,8 @@ mod tests {
         let r = with(
             |s| {
                 s.cluster.openshift_version = None;
-                s.lists.insert(keys::CLUSTERVERSIONS.into(), ListState::NotInstalled);
+                s.lists
+                    .insert(keys::CLUSTERVERSIONS.into(), ListState::NotInstalled);
             },
             openshift_ai,
         );
@@ -208,33 +220,48 @@ mod tests {
     fn serving_crds_cases() {
         let r = with(
             |s| {
-                s.lists.insert(keys::LLMISVC_V1ALPHA2.into(), ListState::NotInstalled);
-                s.lists.insert(keys::POOL_V1.into(), ListState::NotInstalled);
+                s.lists
+                    .insert(keys::LLMISVC_V1ALPHA2.into(), ListState::NotInstalled);
+                s.lists
+                    .insert(keys::POOL_V1.into(), ListState::NotInstalled);
             },
             serving_crds,
         );
         all_ok(&r);
-        assert_eq!(r[0].message, "LLMInferenceService serving.kserve.io/v1alpha1; InferencePool inference.networking.x-k8s.io/v1alpha2");
+        assert_eq!(
+            r[0].message,
+            "LLMInferenceService serving.kserve.io/v1alpha1; InferencePool inference.networking.x-k8s.io/v1alpha2"
+        );
         let r = with(
             |s| {
-                s.lists.insert(keys::LLMISVC_V1ALPHA2.into(), ListState::NotInstalled);
-                s.lists.insert(keys::LLMISVC_V1ALPHA1.into(), ListState::NotInstalled);
+                s.lists
+                    .insert(keys::LLMISVC_V1ALPHA2.into(), ListState::NotInstalled);
+                s.lists
+                    .insert(keys::LLMISVC_V1ALPHA1.into(), ListState::NotInstalled);
             },
             serving_crds,
         );
         expect(&r, Status::Error, "LLMInferenceService CRD");
         let r = with(
             |s| {
-                s.lists.insert(keys::POOL_V1ALPHA2.into(), ListState::NotInstalled);
-                s.lists.insert(keys::POOL_V1.into(), ListState::NotInstalled);
+                s.lists
+                    .insert(keys::POOL_V1ALPHA2.into(), ListState::NotInstalled);
+                s.lists
+                    .insert(keys::POOL_V1.into(), ListState::NotInstalled);
             },
             serving_crds,
         );
         expect(&r, Status::Error, "no InferencePool CRD");
         let r = with(
             |s| {
-                s.lists.insert(keys::LLMISVC_V1ALPHA2.into(), ListState::Forbidden("no".into()));
-                s.lists.insert(keys::LLMISVC_V1ALPHA1.into(), ListState::Forbidden("no".into()));
+                s.lists.insert(
+                    keys::LLMISVC_V1ALPHA2.into(),
+                    ListState::Forbidden("no".into()),
+                );
+                s.lists.insert(
+                    keys::LLMISVC_V1ALPHA1.into(),
+                    ListState::Forbidden("no".into()),
+                );
             },
             serving_crds,
         );
@@ -260,7 +287,8 @@ mod tests {
         expect(&r, Status::Warn, "grafana-token");
         let r = with(
             |s| {
-                s.lists.insert(keys::GRAFANAS.into(), ListState::Forbidden("x".into()));
+                s.lists
+                    .insert(keys::GRAFANAS.into(), ListState::Forbidden("x".into()));
             },
             permissions,
         );

@@ -36,17 +36,28 @@ fn istio_for(m: &Model, gw: Option<&Gateway>) -> Result<Option<IstioInfo>, Strin
         && let Some(controller) = gateway_controller(m, gw)
         && !is_istio_controller(controller)
     {
-        return Err(format!("GatewayClass {} (controller {controller}) is not Istio", gw.class));
+        return Err(format!(
+            "GatewayClass {} (controller {controller}) is not Istio",
+            gw.class
+        ));
     }
     Ok(istio_info(m))
 }
 
 fn gateways_or_skip(m: &Model, id: &str) -> Option<Vec<CheckResult>> {
     if let Some(reason) = m.snap.list_state(keys::GATEWAYS).reason() {
-        return Some(vec![skipped(id, "", format!("cannot list Gateways: {reason}"))]);
+        return Some(vec![skipped(
+            id,
+            "",
+            format!("cannot list Gateways: {reason}"),
+        )]);
     }
     if let Some(reason) = m.snap.list_state(keys::GATEWAYS_INGRESS).reason() {
-        return Some(vec![skipped(id, "", format!("cannot list Gateways in openshift-ingress: {reason}"))]);
+        return Some(vec![skipped(
+            id,
+            "",
+            format!("cannot list Gateways in openshift-ingress: {reason}"),
+        )]);
     }
     None
 }
@@ -156,13 +167,18 @@ fn selects_gateway(f: &EnvoyFilter, gw: &ObjectRef) -> bool {
     if f.namespace != gw.namespace {
         return false;
     }
-    if f.target_refs.iter().any(|t| *t == format!("Gateway/{}", gw.name)) {
+    if f.target_refs
+        .iter()
+        .any(|t| *t == format!("Gateway/{}", gw.name))
+    {
         return true;
     }
     match &f.workload_selector {
         Some(labels) if !labels.is_empty() => {
             labels.get(GATEWAY_NAME_LABEL) == Some(&gw.name)
-                && labels.keys().all(|k| k == GATEWAY_NAME_LABEL || k == "istio.io/gateway-name")
+                && labels
+                    .keys()
+                    .all(|k| k == GATEWAY_NAME_LABEL || k == "istio.io/gateway-name")
         }
         // No selector and no targetRefs: applies to every proxy in the namespace.
         _ => f.target_refs.is_empty(),
@@ -186,12 +202,14 @@ fn real_epp_clusters(services: &[&ServiceRelations]) -> Vec<String> {
         for p in s.active_pools() {
             let Some(epp) = &p.epp else { continue };
             let port = epp.port.unwrap_or(9002);
-            let exists = s
-                .epp_services
-                .iter()
-                .any(|(n, svc)| *n == epp.name && svc.is_some_and(|x| x.ports.iter().any(|sp| sp.port == port)));
+            let exists = s.epp_services.iter().any(|(n, svc)| {
+                *n == epp.name && svc.is_some_and(|x| x.ports.iter().any(|sp| sp.port == port))
+            });
             if exists {
-                out.push(format!("outbound|{port}||{}.{}.svc.cluster.local", epp.name, p.namespace));
+                out.push(format!(
+                    "outbound|{port}||{}.{}.svc.cluster.local",
+                    epp.name, p.namespace
+                ));
             }
         }
     }
@@ -338,15 +356,41 @@ mod tests {
         let r = with(|s| s.gateways[0].addresses.clear(), gateway_address);
         expect(&r, Status::Error, "no address");
         assert_eq!(r[0].subject, "openshift-ingress/openshift-ai-inference");
-        expect(&with(|s| s.gateways.clear(), gateway_address), Status::Error, "does not exist");
-        expect(&with(|s| s.gateways[0].conditions = vec![Condition::new("Programmed", "False")], gateway_address), Status::Error, "not Programmed");
-        expect(&with(|s| { s.lists.insert(keys::GATEWAYS.into(), ListState::Forbidden("x".into())); }, gateway_address), Status::Skipped, "cannot list Gateways");
+        expect(
+            &with(|s| s.gateways.clear(), gateway_address),
+            Status::Error,
+            "does not exist",
+        );
+        expect(
+            &with(
+                |s| s.gateways[0].conditions = vec![Condition::new("Programmed", "False")],
+                gateway_address,
+            ),
+            Status::Error,
+            "not Programmed",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.lists
+                        .insert(keys::GATEWAYS.into(), ListState::Forbidden("x".into()));
+                },
+                gateway_address,
+            ),
+            Status::Skipped,
+            "cannot list Gateways",
+        );
         assert!(with(|s| s.routes.clear(), gateway_address).is_empty());
     }
 
     fn v1_everywhere(s: &mut Snapshot) {
         s.pools = vec![sample::pool(sample::NS, sample::NAME, PoolApi::K8sV1)];
-        s.routes = vec![sample::route(sample::NS, sample::NAME, sample::GATEWAY, PoolApi::K8sV1)];
+        s.routes = vec![sample::route(
+            sample::NS,
+            sample::NAME,
+            sample::GATEWAY,
+            PoolApi::K8sV1,
+        )];
     }
 
     #[test]
@@ -354,78 +398,236 @@ mod tests {
         all_ok(&with(|_| {}, istio_inference_support));
         // RHOAI 3.4 routes to v1 pools; OSSM 1.26 watches only v1alpha2.
         let r = with(v1_everywhere, istio_inference_support);
-        expect(&r, Status::Error, "routes send traffic to inference.networking.k8s.io/v1 pools but Istio 1.26.2 (OSSM) watches only inference.networking.x-k8s.io/v1alpha2");
+        expect(
+            &r,
+            Status::Error,
+            "routes send traffic to inference.networking.k8s.io/v1 pools but Istio 1.26.2 (OSSM) watches only inference.networking.x-k8s.io/v1alpha2",
+        );
         // OSSM 1.27 (OCP 4.21) watches v1 only.
-        all_ok(&with(|s| { v1_everywhere(s); s.istio.control_planes[0].version = Some("v1.27.3".into()); }, istio_inference_support));
-        expect(&with(|s| s.istio.control_planes[0].version = Some("v1.27.3".into()), istio_inference_support), Status::Error, "watches only inference.networking.k8s.io/v1");
+        all_ok(&with(
+            |s| {
+                v1_everywhere(s);
+                s.istio.control_planes[0].version = Some("v1.27.3".into());
+            },
+            istio_inference_support,
+        ));
+        expect(
+            &with(
+                |s| s.istio.control_planes[0].version = Some("v1.27.3".into()),
+                istio_inference_support,
+            ),
+            Status::Error,
+            "watches only inference.networking.k8s.io/v1",
+        );
         // Upstream 1.26 has no support at all.
-        let r = with(|s| {
-            s.istio.control_planes.clear();
-            s.gateway_classes[0].controller = "istio.io/gateway-controller".into();
-            s.istio.istiods[0].labels.insert("app.kubernetes.io/version".into(), "1.26.0".into());
-        }, istio_inference_support);
-        expect(&r, Status::Error, "Istio 1.26.0 (upstream) has no InferencePool support");
-        let r = with(|s| { s.istio.istiods[0].containers[0].env.clear(); }, istio_inference_support);
-        expect(&r, Status::Error, "without ENABLE_GATEWAY_API_INFERENCE_EXTENSION=true");
-        expect(&with(|s| s.istio.istiods.clear(), istio_inference_support), Status::Warn, "no istiod Deployment was readable");
-        expect(&with(|s| s.istio = Default::default(), istio_inference_support), Status::Warn, "Istio version unknown");
-        expect(&with(|s| s.gateway_classes[0].controller = "example.com/other".into(), istio_inference_support), Status::Info, "is not Istio");
+        let r = with(
+            |s| {
+                s.istio.control_planes.clear();
+                s.gateway_classes[0].controller = "istio.io/gateway-controller".into();
+                s.istio.istiods[0]
+                    .labels
+                    .insert("app.kubernetes.io/version".into(), "1.26.0".into());
+            },
+            istio_inference_support,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "Istio 1.26.0 (upstream) has no InferencePool support",
+        );
+        let r = with(
+            |s| {
+                s.istio.istiods[0].containers[0].env.clear();
+            },
+            istio_inference_support,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "without ENABLE_GATEWAY_API_INFERENCE_EXTENSION=true",
+        );
+        expect(
+            &with(|s| s.istio.istiods.clear(), istio_inference_support),
+            Status::Warn,
+            "no istiod Deployment was readable",
+        );
+        expect(
+            &with(|s| s.istio = Default::default(), istio_inference_support),
+            Status::Warn,
+            "Istio version unknown",
+        );
+        expect(
+            &with(
+                |s| s.gateway_classes[0].controller = "example.com/other".into(),
+                istio_inference_support,
+            ),
+            Status::Info,
+            "is not Istio",
+        );
         // Version from the istiod label when no Istio CR exists.
-        all_ok(&with(|s| s.istio.control_planes.clear(), istio_inference_support));
+        all_ok(&with(
+            |s| s.istio.control_planes.clear(),
+            istio_inference_support,
+        ));
     }
 
     #[test]
     fn extproc_cases() {
         let r = with(|_| {}, extproc_wiring);
         all_ok(&r);
-        assert!(r[0].message.contains("outbound|9002||qwen-epp-service.demo.svc.cluster.local, body mode STREAMED"));
+        assert!(r[0].message.contains(
+            "outbound|9002||qwen-epp-service.demo.svc.cluster.local, body mode STREAMED"
+        ));
         let r = with(|s| s.envoy_filters.clear(), extproc_wiring);
-        expect(&r, Status::Error, "no EnvoyFilter patches the ext_proc HTTP_FILTER");
-        assert_eq!(r[0].fix.as_deref(), Some("oc llmd fix envoyfilter --gateway openshift-ai-inference"));
-        let r = with(|s| {
-            let p = &mut s.envoy_filters[0].patches[0];
-            p.apply_to = "HTTP_ROUTE".into();
-            p.sub_filter = None;
-            p.route_name = Some("demo.qwen-kserve-route.0".into());
-            p.request_body_mode = Some("BUFFERED".into());
-        }, extproc_wiring);
+        expect(
+            &r,
+            Status::Error,
+            "no EnvoyFilter patches the ext_proc HTTP_FILTER",
+        );
+        assert_eq!(
+            r[0].fix.as_deref(),
+            Some("oc llmd fix envoyfilter --gateway openshift-ai-inference")
+        );
+        let r = with(
+            |s| {
+                let p = &mut s.envoy_filters[0].patches[0];
+                p.apply_to = "HTTP_ROUTE".into();
+                p.sub_filter = None;
+                p.route_name = Some("demo.qwen-kserve-route.0".into());
+                p.request_body_mode = Some("BUFFERED".into());
+            },
+            extproc_wiring,
+        );
         expect(&r, Status::Error, "patches only HTTP_ROUTE");
-        expect(&with(|s| s.envoy_filters[0].patches[0].cluster_name = Some("dummy".into()), extproc_wiring), Status::Error, "cluster at dummy");
-        expect(&with(|s| s.envoy_filters[0].patches[0].request_body_mode = Some("FULL_DUPLEX_STREAMED".into()), extproc_wiring), Status::Error, "FULL_DUPLEX_STREAMED");
-        expect(&with(|s| s.envoy_filters[0].patches[0].cluster_name = Some("outbound|9002||gone-epp-service.demo.svc.cluster.local".into()), extproc_wiring), Status::Error, "gone-epp-service.demo.svc.cluster.local:9002, which is not an existing EPP Service");
-        expect(&with(|s| s.services.retain(|x| !x.name.ends_with("epp-service")), extproc_wiring), Status::Error, "not an existing EPP Service");
-        expect(&with(|s| s.envoy_filters[0].patches[0].operation = "REPLACE".into(), extproc_wiring), Status::Error, "instead of MERGE");
+        expect(
+            &with(
+                |s| s.envoy_filters[0].patches[0].cluster_name = Some("dummy".into()),
+                extproc_wiring,
+            ),
+            Status::Error,
+            "cluster at dummy",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.envoy_filters[0].patches[0].request_body_mode =
+                        Some("FULL_DUPLEX_STREAMED".into())
+                },
+                extproc_wiring,
+            ),
+            Status::Error,
+            "FULL_DUPLEX_STREAMED",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.envoy_filters[0].patches[0].cluster_name =
+                        Some("outbound|9002||gone-epp-service.demo.svc.cluster.local".into())
+                },
+                extproc_wiring,
+            ),
+            Status::Error,
+            "gone-epp-service.demo.svc.cluster.local:9002, which is not an existing EPP Service",
+        );
+        expect(
+            &with(
+                |s| s.services.retain(|x| !x.name.ends_with("epp-service")),
+                extproc_wiring,
+            ),
+            Status::Error,
+            "not an existing EPP Service",
+        );
+        expect(
+            &with(
+                |s| s.envoy_filters[0].patches[0].operation = "REPLACE".into(),
+                extproc_wiring,
+            ),
+            Status::Error,
+            "instead of MERGE",
+        );
         // A filter for another gateway does not count (the maas-gateway case).
-        let r = with(|s| {
-            s.gateways.push(sample::gateway("maas-gateway"));
-            let mut second = sample::route(sample::NS, sample::NAME, "maas-gateway", PoolApi::XK8sV1alpha2);
-            second.name = "qwen-maas-route".into();
-            s.routes.push(second);
-        }, extproc_wiring);
+        let r = with(
+            |s| {
+                s.gateways.push(sample::gateway("maas-gateway"));
+                let mut second = sample::route(
+                    sample::NS,
+                    sample::NAME,
+                    "maas-gateway",
+                    PoolApi::XK8sV1alpha2,
+                );
+                second.name = "qwen-maas-route".into();
+                s.routes.push(second);
+            },
+            extproc_wiring,
+        );
         assert_eq!(r.len(), 2);
         expect(&r, Status::Error, "no EnvoyFilter patches");
         assert!(r.iter().any(|x| x.subject == "openshift-ingress/maas-gateway" && x.status == Status::Error));
-        assert!(r.iter().any(|x| x.subject == "openshift-ingress/openshift-ai-inference" && x.status == Status::Ok));
+        assert!(
+            r.iter()
+                .any(|x| x.subject == "openshift-ingress/openshift-ai-inference"
+                    && x.status == Status::Ok)
+        );
         // targetRefs select too.
-        all_ok(&with(|s| { s.envoy_filters[0].workload_selector = None; s.envoy_filters[0].target_refs = vec!["Gateway/openshift-ai-inference".into()]; }, extproc_wiring));
+        all_ok(&with(
+            |s| {
+                s.envoy_filters[0].workload_selector = None;
+                s.envoy_filters[0].target_refs = vec!["Gateway/openshift-ai-inference".into()];
+            },
+            extproc_wiring,
+        ));
         // Istio 1.28: no workaround needed.
-        let r = with(|s| { v1_everywhere(s); s.envoy_filters.clear(); s.istio.control_planes[0].version = Some("v1.28.1".into()); }, extproc_wiring);
+        let r = with(
+            |s| {
+                v1_everywhere(s);
+                s.envoy_filters.clear();
+                s.istio.control_planes[0].version = Some("v1.28.1".into());
+            },
+            extproc_wiring,
+        );
         expect(&r, Status::Ok, "no ext_proc workaround needed");
-        let r = with(|s| { s.envoy_filters.clear(); s.istio.control_planes[0].version = Some("v1.27.3".into()); }, extproc_wiring);
+        let r = with(
+            |s| {
+                s.envoy_filters.clear();
+                s.istio.control_planes[0].version = Some("v1.27.3".into());
+            },
+            extproc_wiring,
+        );
         expect(&r, Status::Ok, "only reported on 1.26");
         // A broken filter is still judged on unaffected Istio.
-        expect(&with(|s| { s.istio.control_planes[0].version = Some("v1.28.1".into()); s.envoy_filters[0].patches[0].cluster_name = Some("dummy".into()); }, extproc_wiring), Status::Error, "dummy");
-        expect(&with(|s| s.istio = Default::default(), extproc_wiring), Status::Skipped, "Istio version unknown");
+        expect(
+            &with(
+                |s| {
+                    s.istio.control_planes[0].version = Some("v1.28.1".into());
+                    s.envoy_filters[0].patches[0].cluster_name = Some("dummy".into());
+                },
+                extproc_wiring,
+            ),
+            Status::Error,
+            "dummy",
+        );
+        expect(
+            &with(|s| s.istio = Default::default(), extproc_wiring),
+            Status::Skipped,
+            "Istio version unknown",
+        );
     }
 
     #[test]
     fn cluster_names_parse() {
-        assert_eq!(parse_cluster("outbound|9002||a.b.svc.cluster.local"), Some((9002, "a.b.svc.cluster.local")));
+        assert_eq!(
+            parse_cluster("outbound|9002||a.b.svc.cluster.local"),
+            Some((9002, "a.b.svc.cluster.local"))
+        );
         assert_eq!(parse_cluster("dummy"), None);
     }
 
     #[test]
     fn probe_is_honest() {
-        expect(&with(|_| {}, gateway_probe), Status::Skipped, "not implemented yet");
+        expect(
+            &with(|_| {}, gateway_probe),
+            Status::Skipped,
+            "not implemented yet",
+        );
     }
 }

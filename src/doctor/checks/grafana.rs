@@ -21,9 +21,18 @@ pub fn grafana_operator(m: &Model) -> Vec<CheckResult> {
         }
         ListState::Listed => {}
         other => {
-            return vec![warn(ID, "", format!("cannot list Grafana CRs: {}", other.reason().unwrap_or_default()))
+            return vec![
+                warn(
+                    ID,
+                    "",
+                    format!(
+                        "cannot list Grafana CRs: {}",
+                        other.reason().unwrap_or_default()
+                    ),
+                )
                 .fix("ask for list permission on grafanas.grafana.integreatly.org")
-                .hint("the Grafana checks read these objects")];
+                .hint("the Grafana checks read these objects"),
+            ];
         }
     }
     let csv = m
@@ -38,23 +47,43 @@ pub fn grafana_operator(m: &Model) -> Vec<CheckResult> {
         .iter()
         .find(|d| d.ready_replicas > 0);
     match (csv, deploy) {
-        (Some(c), _) if c.phase.as_deref() == Some("Succeeded") => vec![ok(ID, format!("{}/{}", c.namespace, c.name), format!(
-            "Grafana Operator {} (CSV Succeeded)",
-            c.version.clone().unwrap_or_default()
-        ))],
-        (_, Some(d)) => vec![ok(ID, format!("{}/{}", d.namespace, d.name), format!(
-            "Grafana Operator running ({}/{} ready)",
-            d.ready_replicas, d.replicas
-        ))],
-        (Some(c), None) => vec![error(ID, format!("{}/{}", c.namespace, c.name), format!(
-            "Grafana Operator CSV is {}, not Succeeded",
-            c.phase.clone().unwrap_or_else(|| "without a phase".into())
-        ))
-        .fix(format!("oc -n {} describe csv {}", c.namespace, c.name))
-        .hint("the CRDs exist but nothing reconciles Grafana, datasource or dashboard CRs")],
-        (None, None) => vec![error(ID, "", "Grafana CRDs are installed but no Grafana Operator is running")
+        (Some(c), _) if c.phase.as_deref() == Some("Succeeded") => vec![ok(
+            ID,
+            format!("{}/{}", c.namespace, c.name),
+            format!(
+                "Grafana Operator {} (CSV Succeeded)",
+                c.version.clone().unwrap_or_default()
+            ),
+        )],
+        (_, Some(d)) => vec![ok(
+            ID,
+            format!("{}/{}", d.namespace, d.name),
+            format!(
+                "Grafana Operator running ({}/{} ready)",
+                d.ready_replicas, d.replicas
+            ),
+        )],
+        (Some(c), None) => vec![
+            error(
+                ID,
+                format!("{}/{}", c.namespace, c.name),
+                format!(
+                    "Grafana Operator CSV is {}, not Succeeded",
+                    c.phase.clone().unwrap_or_else(|| "without a phase".into())
+                ),
+            )
+            .fix(format!("oc -n {} describe csv {}", c.namespace, c.name))
+            .hint("the CRDs exist but nothing reconciles Grafana, datasource or dashboard CRs"),
+        ],
+        (None, None) => vec![
+            error(
+                ID,
+                "",
+                "Grafana CRDs are installed but no Grafana Operator is running",
+            )
             .fix(format!("{INSTALL} --install-operator"))
-            .hint("the CRDs exist but nothing reconciles Grafana, datasource or dashboard CRs")],
+            .hint("the CRDs exist but nothing reconciles Grafana, datasource or dashboard CRs"),
+        ],
     }
 }
 
@@ -62,9 +91,11 @@ pub fn grafana_instance(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "grafana-instance";
     let g = &m.snap.grafana;
     if g.instances.is_empty() {
-        return vec![error(ID, "", "no Grafana instance exists")
-            .fix(INSTALL)
-            .hint("dashboards and datasources need a Grafana instance to land in")];
+        return vec![
+            error(ID, "", "no Grafana instance exists")
+                .fix(INSTALL)
+                .hint("dashboards and datasources need a Grafana instance to land in"),
+        ];
     }
     let openshift = is_openshift(m.snap);
     g.instances
@@ -124,8 +155,15 @@ fn grafana_token_secrets<'a>(m: &'a Model) -> Vec<(String, String, Option<&'a To
     let mut out: Vec<(String, String, Option<&TokenSecret>)> = Vec::new();
     for d in thanos_datasources(m) {
         for (_, secret, _) in &d.secret_values {
-            if !out.iter().any(|(ns, n, _)| *ns == d.namespace && n == secret) {
-                out.push((d.namespace.clone(), secret.clone(), find(&d.namespace, secret)));
+            if !out
+                .iter()
+                .any(|(ns, n, _)| *ns == d.namespace && n == secret)
+            {
+                out.push((
+                    d.namespace.clone(),
+                    secret.clone(),
+                    find(&d.namespace, secret),
+                ));
             }
         }
     }
@@ -142,7 +180,10 @@ fn grafana_token_secrets<'a>(m: &'a Model) -> Vec<(String, String, Option<&'a To
             .iter()
             .filter(|t| namespaces.contains(&t.namespace.as_str()))
         {
-            if !out.iter().any(|(ns, n, _)| *ns == t.namespace && *n == t.name) {
+            if !out
+                .iter()
+                .any(|(ns, n, _)| *ns == t.namespace && *n == t.name)
+            {
                 out.push((t.namespace.clone(), t.name.clone(), Some(t)));
             }
         }
@@ -153,7 +194,11 @@ fn grafana_token_secrets<'a>(m: &'a Model) -> Vec<(String, String, Option<&'a To
 pub fn grafana_token(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "grafana-token";
     if let Some(reason) = m.snap.list_state(keys::TOKEN_SECRETS).reason() {
-        return vec![skipped(ID, "", format!("cannot list ServiceAccount token Secrets: {reason}"))];
+        return vec![skipped(
+            ID,
+            "",
+            format!("cannot list ServiceAccount token Secrets: {reason}"),
+        )];
     }
     let secrets = grafana_token_secrets(m);
     if secrets.is_empty() {
@@ -187,7 +232,11 @@ pub fn grafana_token(m: &Model) -> Vec<CheckResult> {
 pub fn grafana_rbac(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "grafana-rbac";
     if let Some(reason) = m.snap.list_state(keys::CLUSTERROLEBINDINGS).reason() {
-        return vec![skipped(ID, "", format!("cannot list ClusterRoleBindings: {reason}"))];
+        return vec![skipped(
+            ID,
+            "",
+            format!("cannot list ClusterRoleBindings: {reason}"),
+        )];
     }
     let mut sas: Vec<(String, String)> = grafana_token_secrets(m)
         .into_iter()
@@ -196,7 +245,11 @@ pub fn grafana_rbac(m: &Model) -> Vec<CheckResult> {
     sas.sort();
     sas.dedup();
     if sas.is_empty() {
-        return vec![skipped(ID, "", "no Grafana token ServiceAccount known (see grafana-token)")];
+        return vec![skipped(
+            ID,
+            "",
+            "no Grafana token ServiceAccount known (see grafana-token)",
+        )];
     }
     sas.into_iter()
         .map(|(ns, sa)| {
@@ -388,12 +441,34 @@ mod tests {
     #[test]
     fn operator_cases() {
         all_ok(&with(|_| {}, grafana_operator));
-        let r = with(|s| { s.lists.insert(keys::GRAFANAS.into(), ListState::NotInstalled); }, grafana_operator);
+        let r = with(
+            |s| {
+                s.lists
+                    .insert(keys::GRAFANAS.into(), ListState::NotInstalled);
+            },
+            grafana_operator,
+        );
         expect(&r, Status::Error, "CRDs are not installed");
-        assert_eq!(r[0].fix.as_deref(), Some("oc llmd install-monitoring --install-operator"));
-        let r = with(|s| { s.operators.retain(|c: &OperatorCsv| !c.name.starts_with("grafana")); s.grafana.operator_deployments.clear(); }, grafana_operator);
+        assert_eq!(
+            r[0].fix.as_deref(),
+            Some("oc llmd install-monitoring --install-operator")
+        );
+        let r = with(
+            |s| {
+                s.operators
+                    .retain(|c: &OperatorCsv| !c.name.starts_with("grafana"));
+                s.grafana.operator_deployments.clear();
+            },
+            grafana_operator,
+        );
         expect(&r, Status::Error, "no Grafana Operator is running");
-        let r = with(|s| { s.operators[0].phase = Some("Failed".into()); s.grafana.operator_deployments.clear(); }, grafana_operator);
+        let r = with(
+            |s| {
+                s.operators[0].phase = Some("Failed".into());
+                s.grafana.operator_deployments.clear();
+            },
+            grafana_operator,
+        );
         expect(&r, Status::Error, "CSV is Failed");
         // A running Deployment without OLM is fine.
         all_ok(&with(|s| s.operators.clear(), grafana_operator));
@@ -402,24 +477,75 @@ mod tests {
     #[test]
     fn instance_cases() {
         all_ok(&with(|_| {}, grafana_instance));
-        expect(&with(|s| s.grafana.instances.clear(), grafana_instance), Status::Error, "no Grafana instance");
-        expect(&with(|s| s.grafana.instances[0].stage_status = Some("failed".into()), grafana_instance), Status::Error, "not ready: stage complete failed");
-        expect(&with(|s| s.grafana.instances[0].wants_route = false, grafana_instance), Status::Warn, "spec.route is unset");
-        expect(&with(|s| s.grafana.routes.clear(), grafana_instance), Status::Warn, "does not exist yet");
-        all_ok(&with(|s| { s.grafana.instances[0].stage = None; s.grafana.instances[0].conditions = vec![Condition::new("GrafanaReady", "True")]; }, grafana_instance));
+        expect(
+            &with(|s| s.grafana.instances.clear(), grafana_instance),
+            Status::Error,
+            "no Grafana instance",
+        );
+        expect(
+            &with(
+                |s| s.grafana.instances[0].stage_status = Some("failed".into()),
+                grafana_instance,
+            ),
+            Status::Error,
+            "not ready: stage complete failed",
+        );
+        expect(
+            &with(
+                |s| s.grafana.instances[0].wants_route = false,
+                grafana_instance,
+            ),
+            Status::Warn,
+            "spec.route is unset",
+        );
+        expect(
+            &with(|s| s.grafana.routes.clear(), grafana_instance),
+            Status::Warn,
+            "does not exist yet",
+        );
+        all_ok(&with(
+            |s| {
+                s.grafana.instances[0].stage = None;
+                s.grafana.instances[0].conditions = vec![Condition::new("GrafanaReady", "True")];
+            },
+            grafana_instance,
+        ));
     }
 
     #[test]
     fn token_cases() {
         all_ok(&with(|_| {}, grafana_token));
-        let r = with(|s| s.token_secrets.retain(|t| t.name != "grafana-thanos-token"), grafana_token);
+        let r = with(
+            |s| s.token_secrets.retain(|t| t.name != "grafana-thanos-token"),
+            grafana_token,
+        );
         expect(&r, Status::Error, "Secret not found");
         assert_eq!(r[0].subject, "llm-d-monitoring/grafana-thanos-token");
-        expect(&with(|s| s.token_secrets[0].token_fingerprint = None, grafana_token), Status::Error, "holds no token");
+        expect(
+            &with(
+                |s| s.token_secrets[0].token_fingerprint = None,
+                grafana_token,
+            ),
+            Status::Error,
+            "holds no token",
+        );
         // Without valuesFrom, token Secrets in the Grafana namespace are the candidates.
-        let r = with(|s| { s.grafana.datasources[0].secret_values.clear(); s.token_secrets.retain(|t| t.namespace != sample::GRAFANA_NS); }, grafana_token);
+        let r = with(
+            |s| {
+                s.grafana.datasources[0].secret_values.clear();
+                s.token_secrets
+                    .retain(|t| t.namespace != sample::GRAFANA_NS);
+            },
+            grafana_token,
+        );
         expect(&r, Status::Error, "no ServiceAccount token Secret");
-        let r = with(|s| { s.lists.insert(keys::TOKEN_SECRETS.into(), ListState::Forbidden("x".into())); }, grafana_token);
+        let r = with(
+            |s| {
+                s.lists
+                    .insert(keys::TOKEN_SECRETS.into(), ListState::Forbidden("x".into()));
+            },
+            grafana_token,
+        );
         expect(&r, Status::Skipped, "not permitted");
     }
 
@@ -428,58 +554,195 @@ mod tests {
         all_ok(&with(|_| {}, grafana_rbac));
         let r = with(|s| s.monitoring_view_bindings.clear(), grafana_rbac);
         expect(&r, Status::Error, "not bound to cluster-monitoring-view");
-        assert_eq!(r[0].fix.as_deref(), Some("oc adm policy add-cluster-role-to-user cluster-monitoring-view -z grafana-thanos -n llm-d-monitoring"));
-        expect(&with(|s| s.token_secrets.clear(), grafana_rbac), Status::Skipped, "no Grafana token ServiceAccount");
+        assert_eq!(
+            r[0].fix.as_deref(),
+            Some(
+                "oc adm policy add-cluster-role-to-user cluster-monitoring-view -z grafana-thanos -n llm-d-monitoring"
+            )
+        );
+        expect(
+            &with(|s| s.token_secrets.clear(), grafana_rbac),
+            Status::Skipped,
+            "no Grafana token ServiceAccount",
+        );
     }
 
     #[test]
     fn datasource_cases() {
         all_ok(&with(|_| {}, grafana_datasource));
-        expect(&with(|s| s.grafana.datasources.clear(), grafana_datasource), Status::Error, "no GrafanaDatasource points at Thanos");
-        expect(&with(|s| s.grafana.datasources[0].no_matching_instances = Some(true), grafana_datasource), Status::Error, "matches no Grafana instance");
+        expect(
+            &with(|s| s.grafana.datasources.clear(), grafana_datasource),
+            Status::Error,
+            "no GrafanaDatasource points at Thanos",
+        );
+        expect(
+            &with(
+                |s| s.grafana.datasources[0].no_matching_instances = Some(true),
+                grafana_datasource,
+            ),
+            Status::Error,
+            "matches no Grafana instance",
+        );
         let stale = |s: &mut crate::cluster::model::Snapshot| {
             let d = &mut s.grafana.datasources[0];
             d.token_placeholder = false;
             d.secret_values.clear();
             d.literal_token = Some(fingerprint("an-old-token"));
         };
-        expect(&with(stale, grafana_datasource), Status::Error, "stale token");
+        expect(
+            &with(stale, grafana_datasource),
+            Status::Error,
+            "stale token",
+        );
         let current = |s: &mut crate::cluster::model::Snapshot| {
             let d = &mut s.grafana.datasources[0];
             d.token_placeholder = false;
             d.secret_values.clear();
             d.literal_token = Some(fingerprint(sample::TOKEN));
         };
-        expect(&with(current, grafana_datasource), Status::Warn, "plain text");
-        expect(&with(|s| s.grafana.datasources[0].token_placeholder = false, grafana_datasource), Status::Error, "no Authorization header");
-        expect(&with(|s| s.token_secrets[0].token_fingerprint = None, grafana_datasource), Status::Error, "holds no token");
-        expect(&with(|s| s.grafana.datasources[0].url = "https://thanos-querier.openshift-monitoring.svc:9092".into(), grafana_datasource), Status::Error, "tenancy port");
-        expect(&with(|s| s.grafana.datasources[0].url = "http://thanos-querier.openshift-monitoring.svc:9090".into(), grafana_datasource), Status::Warn, "not Thanos Querier's web port");
-        expect(&with(|s| s.grafana.datasources[0].conditions = vec![Condition { message: Some("boom".into()), ..Condition::new("DatasourceSynchronized", "False") }], grafana_datasource), Status::Error, "boom");
+        expect(
+            &with(current, grafana_datasource),
+            Status::Warn,
+            "plain text",
+        );
+        expect(
+            &with(
+                |s| s.grafana.datasources[0].token_placeholder = false,
+                grafana_datasource,
+            ),
+            Status::Error,
+            "no Authorization header",
+        );
+        expect(
+            &with(
+                |s| s.token_secrets[0].token_fingerprint = None,
+                grafana_datasource,
+            ),
+            Status::Error,
+            "holds no token",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.grafana.datasources[0].url =
+                        "https://thanos-querier.openshift-monitoring.svc:9092".into()
+                },
+                grafana_datasource,
+            ),
+            Status::Error,
+            "tenancy port",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.grafana.datasources[0].url =
+                        "http://thanos-querier.openshift-monitoring.svc:9090".into()
+                },
+                grafana_datasource,
+            ),
+            Status::Warn,
+            "not Thanos Querier's web port",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.grafana.datasources[0].conditions = vec![Condition {
+                        message: Some("boom".into()),
+                        ..Condition::new("DatasourceSynchronized", "False")
+                    }]
+                },
+                grafana_datasource,
+            ),
+            Status::Error,
+            "boom",
+        );
     }
 
     #[test]
     fn dashboard_cases() {
         all_ok(&with(|_| {}, grafana_dashboards));
-        expect(&with(|s| s.grafana.dashboards.clear(), grafana_dashboards), Status::Warn, "no GrafanaDashboard");
-        let r = with(|s| s.grafana.dashboards = vec![sample::dashboard("d", "vllm:e2e_request_latency_seconds_bucket")], grafana_dashboards);
-        expect(&r, Status::Error, "queries vllm:* but this cluster stores kserve_vllm:* (per the KServe PodMonitors)");
-        let r = with(|s| s.pod_monitors[0].adds_kserve_prefix = false, grafana_dashboards);
-        expect(&r, Status::Error, "queries kserve_vllm:* but this cluster stores vllm:*");
+        expect(
+            &with(|s| s.grafana.dashboards.clear(), grafana_dashboards),
+            Status::Warn,
+            "no GrafanaDashboard",
+        );
+        let r = with(
+            |s| {
+                s.grafana.dashboards = vec![sample::dashboard(
+                    "d",
+                    "vllm:e2e_request_latency_seconds_bucket",
+                )]
+            },
+            grafana_dashboards,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "queries vllm:* but this cluster stores kserve_vllm:* (per the KServe PodMonitors)",
+        );
+        let r = with(
+            |s| s.pod_monitors[0].adds_kserve_prefix = false,
+            grafana_dashboards,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "queries kserve_vllm:* but this cluster stores vllm:*",
+        );
         // Both monitors (RHOAI 3.4+): both names exist, both dashboards are fine.
-        all_ok(&with(|s| {
-            s.pod_monitors.push(sample::vllm_pod_monitor(sample::NS, "kserve-llm-isvc-vllm-engine-default", false));
-            s.grafana.dashboards.push(sample::dashboard("d", "vllm:x"));
-        }, grafana_dashboards));
+        all_ok(&with(
+            |s| {
+                s.pod_monitors.push(sample::vllm_pod_monitor(
+                    sample::NS,
+                    "kserve-llm-isvc-vllm-engine-default",
+                    false,
+                ));
+                s.grafana.dashboards.push(sample::dashboard("d", "vllm:x"));
+            },
+            grafana_dashboards,
+        ));
         // Live facts decide when present.
-        let r = with(|s| {
-            let mut l = sample::healthy_live();
-            l.metric_names = vec!["vllm:x".into()];
-            s.live = Some(l);
-        }, grafana_dashboards);
+        let r = with(
+            |s| {
+                let mut l = sample::healthy_live();
+                l.metric_names = vec!["vllm:x".into()];
+                s.live = Some(l);
+            },
+            grafana_dashboards,
+        );
         expect(&r, Status::Error, "(per Thanos)");
-        expect(&with(|s| s.grafana.dashboards[0].no_matching_instances = Some(true), grafana_dashboards), Status::Error, "matches no Grafana instance");
-        expect(&with(|s| s.grafana.dashboards[0].source = DashboardSource::Url { url: format!("https://raw.githubusercontent.com/kubernetes-sigs/{DEAD_URL}/inference_gateway.json") }, grafana_dashboards), Status::Error, "no longer exists");
-        expect(&with(|s| s.grafana.dashboards[0].conditions = vec![Condition::new("DashboardSynchronized", "False")], grafana_dashboards), Status::Error, "not synchronized");
+        expect(
+            &with(
+                |s| s.grafana.dashboards[0].no_matching_instances = Some(true),
+                grafana_dashboards,
+            ),
+            Status::Error,
+            "matches no Grafana instance",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.grafana.dashboards[0].source = DashboardSource::Url {
+                        url: format!(
+                            "https://raw.githubusercontent.com/kubernetes-sigs/{DEAD_URL}/inference_gateway.json"
+                        ),
+                    }
+                },
+                grafana_dashboards,
+            ),
+            Status::Error,
+            "no longer exists",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.grafana.dashboards[0].conditions =
+                        vec![Condition::new("DashboardSynchronized", "False")]
+                },
+                grafana_dashboards,
+            ),
+            Status::Error,
+            "not synchronized",
+        );
     }
 }

@@ -14,7 +14,10 @@ use crate::cluster::model::{Gateway, ListState, PoolApi, Snapshot, keys};
 /// The snapshot says this is OpenShift: the ClusterVersion API exists (a 403 proves it exists too).
 pub fn is_openshift(snap: &Snapshot) -> bool {
     snap.cluster.openshift_version.is_some()
-        || !matches!(snap.list_state(keys::CLUSTERVERSIONS), ListState::NotInstalled)
+        || !matches!(
+            snap.list_state(keys::CLUSTERVERSIONS),
+            ListState::NotInstalled
+        )
 }
 
 /// Which Istio build runs a gateway.
@@ -93,7 +96,8 @@ pub fn gateway_controller<'a>(m: &'a Model, gw: &Gateway) -> Option<&'a str> {
 }
 
 pub fn is_istio_controller(controller: &str) -> bool {
-    controller == "openshift.io/gateway-controller/v1" || controller == "istio.io/gateway-controller"
+    controller == "openshift.io/gateway-controller/v1"
+        || controller == "istio.io/gateway-controller"
 }
 
 /// The Istio facts: Sail `Istio` CR `openshift-gateway` (else any with a version), else the istiod
@@ -120,10 +124,16 @@ pub fn istio_info(m: &Model) -> Option<IstioInfo> {
             .min_by_key(|d| d.namespace != "openshift-ingress"),
     };
     let (version_text, source) = if let Some(c) = cp {
-        (c.version.clone().unwrap_or_default(), format!("Istio CR {}", c.name))
+        (
+            c.version.clone().unwrap_or_default(),
+            format!("Istio CR {}", c.name),
+        )
     } else if let Some(d) = istiod {
         if let Some(v) = d.labels.get("app.kubernetes.io/version") {
-            (v.clone(), format!("istiod {}/{} label", d.namespace, d.name))
+            (
+                v.clone(),
+                format!("istiod {}/{} label", d.namespace, d.name),
+            )
         } else {
             let tag = d
                 .containers
@@ -143,8 +153,7 @@ pub fn istio_info(m: &Model) -> Option<IstioInfo> {
     });
     let flavour = if cp.is_some_and(|c| c.name == "openshift-gateway")
         || image_is_ossm
-        || m
-            .snap
+        || m.snap
             .gateway_classes
             .iter()
             .any(|c| c.controller == "openshift.io/gateway-controller/v1")
@@ -299,11 +308,23 @@ mod tests {
             istiod: None,
         };
         use IstioFlavour::*;
-        assert_eq!(info("1.26.2", Ossm).watched_pool_api(), Some(PoolApi::XK8sV1alpha2));
+        assert_eq!(
+            info("1.26.2", Ossm).watched_pool_api(),
+            Some(PoolApi::XK8sV1alpha2)
+        );
         assert_eq!(info("1.26.2", Upstream).watched_pool_api(), None);
-        assert_eq!(info("1.27.3", Ossm).watched_pool_api(), Some(PoolApi::K8sV1));
-        assert_eq!(info("1.27.3", Upstream).watched_pool_api(), Some(PoolApi::XK8sV1alpha2));
-        assert_eq!(info("1.28.0", Upstream).watched_pool_api(), Some(PoolApi::K8sV1));
+        assert_eq!(
+            info("1.27.3", Ossm).watched_pool_api(),
+            Some(PoolApi::K8sV1)
+        );
+        assert_eq!(
+            info("1.27.3", Upstream).watched_pool_api(),
+            Some(PoolApi::XK8sV1alpha2)
+        );
+        assert_eq!(
+            info("1.28.0", Upstream).watched_pool_api(),
+            Some(PoolApi::K8sV1)
+        );
         assert!(info("1.28.1", Ossm).drops_override_on_cors());
         assert!(!info("1.29.0", Ossm).drops_override_on_cors());
     }

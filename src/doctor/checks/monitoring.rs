@@ -10,7 +10,11 @@ use crate::doctor::report::{CheckResult, error, ok, skipped, warn};
 const CMC: &str = "openshift-monitoring/cluster-monitoring-config";
 
 fn not_openshift(id: &str, subject: &str) -> Vec<CheckResult> {
-    vec![skipped(id, subject, "not OpenShift: no cluster monitoring stack to check")]
+    vec![skipped(
+        id,
+        subject,
+        "not OpenShift: no cluster monitoring stack to check",
+    )]
 }
 
 fn unlisted(m: &Model, key: &str) -> Option<String> {
@@ -23,13 +27,25 @@ pub fn uwm_enabled(m: &Model) -> Vec<CheckResult> {
         return not_openshift(ID, CMC);
     }
     if let Some(reason) = unlisted(m, keys::CLUSTER_MONITORING_CONFIG) {
-        return vec![skipped(ID, CMC, format!("cannot read the ConfigMap: {reason}"))];
+        return vec![skipped(
+            ID,
+            CMC,
+            format!("cannot read the ConfigMap: {reason}"),
+        )];
     }
     let mon = &m.snap.monitoring;
     let fix = "oc llmd install-monitoring --enable-uwm";
     let hint = "without user workload monitoring nothing scrapes the vLLM and EPP monitors, so Thanos has no llm-d metrics";
     if !mon.cluster_config_present {
-        return vec![error(ID, CMC, "the ConfigMap does not exist: user workload monitoring is off").fix(fix).hint(hint)];
+        return vec![
+            error(
+                ID,
+                CMC,
+                "the ConfigMap does not exist: user workload monitoring is off",
+            )
+            .fix(fix)
+            .hint(hint),
+        ];
     }
     if let Some(e) = &mon.cluster_config_error {
         return vec![error(ID, CMC, e.clone())
@@ -38,8 +54,16 @@ pub fn uwm_enabled(m: &Model) -> Vec<CheckResult> {
     }
     match mon.uwm_enabled {
         Some(true) => vec![ok(ID, CMC, "enableUserWorkload: true")],
-        Some(false) => vec![error(ID, CMC, "enableUserWorkload: false").fix(fix).hint(hint)],
-        None => vec![error(ID, CMC, "config.yaml does not set enableUserWorkload").fix(fix).hint(hint)],
+        Some(false) => vec![
+            error(ID, CMC, "enableUserWorkload: false")
+                .fix(fix)
+                .hint(hint),
+        ],
+        None => vec![
+            error(ID, CMC, "config.yaml does not set enableUserWorkload")
+                .fix(fix)
+                .hint(hint),
+        ],
     }
 }
 
@@ -50,7 +74,11 @@ pub fn uwm_prometheus(m: &Model) -> Vec<CheckResult> {
         return not_openshift(ID, SUBJECT);
     }
     if let Some(reason) = unlisted(m, keys::UWM_PODS) {
-        return vec![skipped(ID, SUBJECT, format!("cannot list the pods: {reason}"))];
+        return vec![skipped(
+            ID,
+            SUBJECT,
+            format!("cannot list the pods: {reason}"),
+        )];
     }
     let pods = &m.snap.monitoring.uwm_prometheus_pods;
     let fix = "oc -n openshift-user-workload-monitoring get pods,statefulsets; oc get clusteroperator monitoring";
@@ -61,11 +89,17 @@ pub fn uwm_prometheus(m: &Model) -> Vec<CheckResult> {
     }
     let bad: Vec<String> = pods.iter().filter(|p| !pod_ok(p)).map(pod_state).collect();
     if bad.is_empty() {
-        vec![ok(ID, SUBJECT, format!("{}/{} pods ready", pods.len(), pods.len()))]
+        vec![ok(
+            ID,
+            SUBJECT,
+            format!("{}/{} pods ready", pods.len(), pods.len()),
+        )]
     } else {
-        vec![error(ID, SUBJECT, format!("not ready: {}", bad.join(", ")))
-            .fix(fix)
-            .hint("a UWM Prometheus that is not ready scrapes nothing")]
+        vec![
+            error(ID, SUBJECT, format!("not ready: {}", bad.join(", ")))
+                .fix(fix)
+                .hint("a UWM Prometheus that is not ready scrapes nothing"),
+        ]
     }
 }
 
@@ -75,10 +109,13 @@ fn pod_ok(p: &Pod) -> bool {
 
 /// `name (reason)` for a pod that is not fine.
 pub fn pod_state(p: &Pod) -> String {
-    let why = p
-        .waiting_reason
-        .clone()
-        .unwrap_or_else(|| if p.phase.is_empty() { "not ready".into() } else { format!("{}, not ready", p.phase) });
+    let why = p.waiting_reason.clone().unwrap_or_else(|| {
+        if p.phase.is_empty() {
+            "not ready".into()
+        } else {
+            format!("{}, not ready", p.phase)
+        }
+    });
     format!("{} ({why})", p.name)
 }
 
@@ -89,7 +126,11 @@ pub fn thanos_querier(m: &Model) -> Vec<CheckResult> {
         return not_openshift(ID, SUBJECT);
     }
     if let Some(reason) = unlisted(m, keys::THANOS_SERVICE) {
-        return vec![skipped(ID, SUBJECT, format!("cannot read the Service: {reason}"))];
+        return vec![skipped(
+            ID,
+            SUBJECT,
+            format!("cannot read the Service: {reason}"),
+        )];
     }
     let mon = &m.snap.monitoring;
     let Some(svc) = &mon.thanos_service else {
@@ -118,7 +159,9 @@ pub fn thanos_querier(m: &Model) -> Vec<CheckResult> {
 
 /// The port and scheme vLLM serves metrics on (from its args: `--port`, `--ssl-certfile`).
 fn vllm_endpoint(p: &Pod) -> (i64, &'static str) {
-    let args = main_container(p).map(|c| c.args.clone()).unwrap_or_default();
+    let args = main_container(p)
+        .map(|c| c.args.clone())
+        .unwrap_or_default();
     let w = words(&args);
     let port = flag_value(&w, "--port")
         .and_then(|v| v.parse().ok())
@@ -170,10 +213,16 @@ pub fn vllm_scrape(m: &Model) -> Vec<CheckResult> {
         }
         let pods: Vec<&Pod> = s.all_vllm_pods().collect();
         if pods.is_empty() {
-            return vec![skipped(ID, &subject, "no vLLM pods to scrape (see vllm-pods)")];
+            return vec![skipped(
+                ID,
+                &subject,
+                "no vLLM pods to scrape (see vllm-pods)",
+            )];
         }
         let ns = &s.isvc.namespace;
-        let recreate = format!("oc -n {ns} get podmonitors  # KServe recreates kserve-llm-isvc-vllm-engine while an LLMInferenceService exists in {ns} and LLMISVC_MONITORING_DISABLED is unset");
+        let recreate = format!(
+            "oc -n {ns} get podmonitors  # KServe recreates kserve-llm-isvc-vllm-engine while an LLMInferenceService exists in {ns} and LLMISVC_MONITORING_DISABLED is unset"
+        );
         let mut unselected = Vec::new();
         let mut wrong = Vec::new();
         for p in &pods {
@@ -199,7 +248,9 @@ pub fn vllm_scrape(m: &Model) -> Vec<CheckResult> {
                 let got_port = e
                     .and_then(|e| e.target_port.clone().or_else(|| e.port.clone()))
                     .unwrap_or_else(|| "none".into());
-                let got_scheme = e.and_then(|e| e.scheme.clone()).unwrap_or_else(|| "http".into());
+                let got_scheme = e
+                    .and_then(|e| e.scheme.clone())
+                    .unwrap_or_else(|| "http".into());
                 wrong.push((pm.name.clone(), got_port, got_scheme, port, scheme));
             }
         }
@@ -211,9 +262,13 @@ pub fn vllm_scrape(m: &Model) -> Vec<CheckResult> {
         }
         if let Some((name, got_port, got_scheme, port, scheme)) = wrong.first() {
             let idx_fix = if got_scheme != scheme {
-                format!("oc -n {ns} patch podmonitor {name} --type=json -p '[{{\"op\":\"replace\",\"path\":\"/spec/podMetricsEndpoints/0/scheme\",\"value\":\"{scheme}\"}}]'")
+                format!(
+                    "oc -n {ns} patch podmonitor {name} --type=json -p '[{{\"op\":\"replace\",\"path\":\"/spec/podMetricsEndpoints/0/scheme\",\"value\":\"{scheme}\"}}]'"
+                )
             } else {
-                format!("oc -n {ns} patch podmonitor {name} --type=json -p '[{{\"op\":\"replace\",\"path\":\"/spec/podMetricsEndpoints/0/targetPort\",\"value\":{port}}}]'")
+                format!(
+                    "oc -n {ns} patch podmonitor {name} --type=json -p '[{{\"op\":\"replace\",\"path\":\"/spec/podMetricsEndpoints/0/targetPort\",\"value\":{port}}}]'"
+                )
             };
             out.push(error(ID, &subject, format!(
                 "PodMonitor {name} scrapes port {got_port} over {got_scheme}, but vLLM serves /metrics on {port} over {scheme}"
@@ -224,11 +279,15 @@ pub fn vllm_scrape(m: &Model) -> Vec<CheckResult> {
         if out.is_empty() {
             let (port, scheme) = vllm_endpoint(pods[0]);
             let names: Vec<&str> = s.pod_monitors.iter().map(|p| p.name.as_str()).collect();
-            out.push(ok(ID, &subject, format!(
-                "PodMonitor {} scrapes {} vLLM pod(s) on {port}/{scheme}",
-                names.join(", "),
-                pods.len()
-            )));
+            out.push(ok(
+                ID,
+                &subject,
+                format!(
+                    "PodMonitor {} scrapes {} vLLM pod(s) on {port}/{scheme}",
+                    names.join(", "),
+                    pods.len()
+                ),
+            ));
         }
         out
     })
@@ -239,7 +298,11 @@ pub fn epp_scrape(m: &Model) -> Vec<CheckResult> {
     per_service(m, |s| {
         let subject = s.subject();
         if let Some(reason) = unlisted(m, keys::SERVICEMONITORS) {
-            return vec![skipped(ID, &subject, format!("cannot list ServiceMonitors: {reason}"))];
+            return vec![skipped(
+                ID,
+                &subject,
+                format!("cannot list ServiceMonitors: {reason}"),
+            )];
         }
         let Some(svc) = s.epp_services.iter().find_map(|(_, svc)| *svc) else {
             return vec![skipped(ID, &subject, "no EPP Service (see inferencepool)")];
@@ -259,8 +322,10 @@ pub fn epp_scrape(m: &Model) -> Vec<CheckResult> {
             .service_monitors
             .iter()
             .flat_map(|sm| sm.endpoints.iter().map(move |e| (sm, e)))
-            .find(|(_, e)| e.port.as_deref().is_some_and(metrics_port)
-                || e.target_port.as_deref() == Some("9090"));
+            .find(|(_, e)| {
+                e.port.as_deref().is_some_and(metrics_port)
+                    || e.target_port.as_deref() == Some("9090")
+            });
         let Some((sm, e)) = endpoint else {
             let names: Vec<&str> = s.service_monitors.iter().map(|m| m.name.as_str()).collect();
             return vec![error(ID, &subject, format!(
@@ -276,10 +341,14 @@ pub fn epp_scrape(m: &Model) -> Vec<CheckResult> {
                 .hint("the EPP's metrics endpoint authenticates every scrape; without a token it answers 401")];
         };
         if let Some(reason) = unlisted(m, keys::TOKEN_SECRETS) {
-            return vec![ok(ID, &subject, format!(
-                "ServiceMonitor {} scrapes {}:metrics with Secret {secret} (token not verified: {reason})",
-                sm.name, svc.name
-            ))];
+            return vec![ok(
+                ID,
+                &subject,
+                format!(
+                    "ServiceMonitor {} scrapes {}:metrics with Secret {secret} (token not verified: {reason})",
+                    sm.name, svc.name
+                ),
+            )];
         }
         let found = m
             .snap
@@ -331,7 +400,10 @@ pub fn metric_names(m: &Model) -> Vec<CheckResult> {
         return vec![skipped(ID, "", "Thanos not queried")];
     };
     let (vllm, epp, gens) = generations(&live.metric_names);
-    let prefixed = live.metric_names.iter().any(|n| n.starts_with("kserve_vllm:"));
+    let prefixed = live
+        .metric_names
+        .iter()
+        .any(|n| n.starts_with("kserve_vllm:"));
     let plain = live.metric_names.iter().any(|n| n.starts_with(VLLM_PREFIX));
     let prefix = match (prefixed, plain) {
         (true, true) => "both kserve_ and unprefixed names",
@@ -345,9 +417,15 @@ pub fn metric_names(m: &Model) -> Vec<CheckResult> {
             .hint("dashboards and stats need vLLM series; they exist only once UWM scrapes the vLLM pods")];
     }
     if !epp {
-        return vec![warn(ID, "", format!("{prefix}; vLLM metrics present but no EPP metrics"))
+        return vec![
+            warn(
+                ID,
+                "",
+                format!("{prefix}; vLLM metrics present but no EPP metrics"),
+            )
             .fix("oc llmd doctor --check epp-scrape")
-            .hint("routing and pool panels need the EPP's inference_pool_* series")];
+            .hint("routing and pool panels need the EPP's inference_pool_* series"),
+        ];
     }
     vec![ok(ID, "", format!("{prefix}; {}", gens.join(", ")))]
 }
@@ -377,11 +455,15 @@ pub fn metrics_flowing(m: &Model) -> Vec<CheckResult> {
             .map(|p| p.name.clone())
             .collect();
         if missing.is_empty() {
-            vec![ok(ID, &subject, format!(
-                "series for {} vLLM pod(s) and {} EPP pod(s)",
-                vllm.len(),
-                s.epp_pods.len()
-            ))]
+            vec![ok(
+                ID,
+                &subject,
+                format!(
+                    "series for {} vLLM pod(s) and {} EPP pod(s)",
+                    vllm.len(),
+                    s.epp_pods.len()
+                ),
+            )]
         } else {
             vec![error(ID, &subject, format!("no series in Thanos for {}", missing.join(", ")))
                 .fix(format!("oc -n {ns} get podmonitors,servicemonitors; check the targets in the console under Observe > Targets"))
@@ -403,61 +485,201 @@ mod tests {
         all_ok(&with(|_| {}, uwm_enabled));
         let r = with(|s| s.monitoring.uwm_enabled = Some(false), uwm_enabled);
         expect(&r, Status::Error, "enableUserWorkload: false");
-        assert_eq!(r[0].fix.as_deref(), Some("oc llmd install-monitoring --enable-uwm"));
+        assert_eq!(
+            r[0].fix.as_deref(),
+            Some("oc llmd install-monitoring --enable-uwm")
+        );
         assert_eq!(r[0].subject, CMC);
-        expect(&with(|s| s.monitoring.uwm_enabled = None, uwm_enabled), Status::Error, "does not set");
-        expect(&with(|s| s.monitoring.cluster_config_present = false, uwm_enabled), Status::Error, "does not exist");
-        expect(&with(|s| s.monitoring.cluster_config_error = Some("bad yaml".into()), uwm_enabled), Status::Error, "bad yaml");
-        let r = with(|s| { s.lists.insert(keys::CLUSTER_MONITORING_CONFIG.into(), ListState::Forbidden("x".into())); }, uwm_enabled);
+        expect(
+            &with(|s| s.monitoring.uwm_enabled = None, uwm_enabled),
+            Status::Error,
+            "does not set",
+        );
+        expect(
+            &with(|s| s.monitoring.cluster_config_present = false, uwm_enabled),
+            Status::Error,
+            "does not exist",
+        );
+        expect(
+            &with(
+                |s| s.monitoring.cluster_config_error = Some("bad yaml".into()),
+                uwm_enabled,
+            ),
+            Status::Error,
+            "bad yaml",
+        );
+        let r = with(
+            |s| {
+                s.lists.insert(
+                    keys::CLUSTER_MONITORING_CONFIG.into(),
+                    ListState::Forbidden("x".into()),
+                );
+            },
+            uwm_enabled,
+        );
         expect(&r, Status::Skipped, "not permitted");
-        let r = with(|s| { s.lists.insert(keys::CLUSTERVERSIONS.into(), ListState::NotInstalled); s.cluster.openshift_version = None; }, uwm_enabled);
+        let r = with(
+            |s| {
+                s.lists
+                    .insert(keys::CLUSTERVERSIONS.into(), ListState::NotInstalled);
+                s.cluster.openshift_version = None;
+            },
+            uwm_enabled,
+        );
         expect(&r, Status::Skipped, "not OpenShift");
     }
 
     #[test]
     fn uwm_prometheus_cases() {
         all_ok(&with(|_| {}, uwm_prometheus));
-        expect(&with(|s| s.monitoring.uwm_prometheus_pods.clear(), uwm_prometheus), Status::Error, "no prometheus-user-workload");
-        let r = with(|s| {
-            s.monitoring.uwm_prometheus_pods[1].ready = false;
-            s.monitoring.uwm_prometheus_pods[1].waiting_reason = Some("CrashLoopBackOff".into());
-        }, uwm_prometheus);
-        expect(&r, Status::Error, "prometheus-user-workload-1 (CrashLoopBackOff)");
+        expect(
+            &with(|s| s.monitoring.uwm_prometheus_pods.clear(), uwm_prometheus),
+            Status::Error,
+            "no prometheus-user-workload",
+        );
+        let r = with(
+            |s| {
+                s.monitoring.uwm_prometheus_pods[1].ready = false;
+                s.monitoring.uwm_prometheus_pods[1].waiting_reason =
+                    Some("CrashLoopBackOff".into());
+            },
+            uwm_prometheus,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "prometheus-user-workload-1 (CrashLoopBackOff)",
+        );
     }
 
     #[test]
     fn thanos_cases() {
         all_ok(&with(|_| {}, thanos_querier));
-        expect(&with(|s| s.monitoring.thanos_service = None, thanos_querier), Status::Error, "does not exist");
-        expect(&with(|s| s.monitoring.thanos_route_host = None, thanos_querier), Status::Warn, "Route thanos-querier is missing");
-        expect(&with(|s| { if let Some(t) = s.monitoring.thanos_service.as_mut() { t.ports.clear(); } }, thanos_querier), Status::Error, "no web port");
+        expect(
+            &with(|s| s.monitoring.thanos_service = None, thanos_querier),
+            Status::Error,
+            "does not exist",
+        );
+        expect(
+            &with(|s| s.monitoring.thanos_route_host = None, thanos_querier),
+            Status::Warn,
+            "Route thanos-querier is missing",
+        );
+        expect(
+            &with(
+                |s| {
+                    if let Some(t) = s.monitoring.thanos_service.as_mut() {
+                        t.ports.clear();
+                    }
+                },
+                thanos_querier,
+            ),
+            Status::Error,
+            "no web port",
+        );
     }
 
     #[test]
     fn vllm_scrape_cases() {
         all_ok(&with(|_| {}, vllm_scrape));
-        expect(&with(|s| s.pod_monitors.clear(), vllm_scrape), Status::Error, "no PodMonitor selects");
-        let r = with(|s| s.pod_monitors[0].endpoints[0].scheme = Some("http".into()), vllm_scrape);
-        expect(&r, Status::Error, "over http, but vLLM serves /metrics on 8000 over https");
+        expect(
+            &with(|s| s.pod_monitors.clear(), vllm_scrape),
+            Status::Error,
+            "no PodMonitor selects",
+        );
+        let r = with(
+            |s| s.pod_monitors[0].endpoints[0].scheme = Some("http".into()),
+            vllm_scrape,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "over http, but vLLM serves /metrics on 8000 over https",
+        );
         assert!(r[0].fix.as_deref().unwrap().contains("\"value\":\"https\""));
-        let r = with(|s| s.pod_monitors[0].endpoints[0].target_port = Some("9000".into()), vllm_scrape);
+        let r = with(
+            |s| s.pod_monitors[0].endpoints[0].target_port = Some("9000".into()),
+            vllm_scrape,
+        );
         expect(&r, Status::Error, "scrapes port 9000");
         // A named port resolving to 8000 is fine.
-        all_ok(&with(|s| s.pod_monitors[0].endpoints[0] = MonitorEndpoint {
-            port: Some("https".into()), scheme: Some("https".into()), ..Default::default()
-        }, vllm_scrape));
-        expect(&with(|s| s.pods.retain(|p| !p.name.contains("kserve-5f")), vllm_scrape), Status::Skipped, "no vLLM pods");
-        expect(&with(|s| { s.lists.insert(keys::PODMONITORS.into(), ListState::NotInstalled); }, vllm_scrape), Status::Error, "CRD");
+        all_ok(&with(
+            |s| {
+                s.pod_monitors[0].endpoints[0] = MonitorEndpoint {
+                    port: Some("https".into()),
+                    scheme: Some("https".into()),
+                    ..Default::default()
+                }
+            },
+            vllm_scrape,
+        ));
+        expect(
+            &with(
+                |s| s.pods.retain(|p| !p.name.contains("kserve-5f")),
+                vllm_scrape,
+            ),
+            Status::Skipped,
+            "no vLLM pods",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.lists
+                        .insert(keys::PODMONITORS.into(), ListState::NotInstalled);
+                },
+                vllm_scrape,
+            ),
+            Status::Error,
+            "CRD",
+        );
     }
 
     #[test]
     fn epp_scrape_cases() {
         all_ok(&with(|_| {}, epp_scrape));
-        expect(&with(|s| s.service_monitors.clear(), epp_scrape), Status::Error, "no ServiceMonitor selects");
-        expect(&with(|s| s.service_monitors[0].endpoints[0].port = Some("grpc".into()), epp_scrape), Status::Error, "no endpoint scrapes");
-        expect(&with(|s| s.service_monitors[0].endpoints[0].auth_secret = None, epp_scrape), Status::Warn, "without a bearer token");
-        expect(&with(|s| s.token_secrets.retain(|t| t.name != "kserve-metrics-reader-sa-secret"), epp_scrape), Status::Error, "missing or holds no token");
-        expect(&with(|s| s.services.retain(|x: &Service| !x.name.ends_with("epp-service")), epp_scrape), Status::Skipped, "no EPP Service");
+        expect(
+            &with(|s| s.service_monitors.clear(), epp_scrape),
+            Status::Error,
+            "no ServiceMonitor selects",
+        );
+        expect(
+            &with(
+                |s| s.service_monitors[0].endpoints[0].port = Some("grpc".into()),
+                epp_scrape,
+            ),
+            Status::Error,
+            "no endpoint scrapes",
+        );
+        expect(
+            &with(
+                |s| s.service_monitors[0].endpoints[0].auth_secret = None,
+                epp_scrape,
+            ),
+            Status::Warn,
+            "without a bearer token",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.token_secrets
+                        .retain(|t| t.name != "kserve-metrics-reader-sa-secret")
+                },
+                epp_scrape,
+            ),
+            Status::Error,
+            "missing or holds no token",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.services
+                        .retain(|x: &Service| !x.name.ends_with("epp-service"))
+                },
+                epp_scrape,
+            ),
+            Status::Skipped,
+            "no EPP Service",
+        );
     }
 
     #[test]
@@ -473,11 +695,33 @@ mod tests {
         };
         let r = with(live(|_| {}), metric_names);
         all_ok(&r);
-        assert!(r[0].message.starts_with("kserve_ prefix; vLLM current names"));
-        expect(&with(live(|l| l.metric_names.retain(|n| !n.contains("vllm:"))), metric_names), Status::Error, "no vLLM metrics");
-        expect(&with(live(|l| l.metric_names.retain(|n| n.contains("vllm:"))), metric_names), Status::Warn, "no EPP metrics");
+        assert!(
+            r[0].message
+                .starts_with("kserve_ prefix; vLLM current names")
+        );
+        expect(
+            &with(
+                live(|l| l.metric_names.retain(|n| !n.contains("vllm:"))),
+                metric_names,
+            ),
+            Status::Error,
+            "no vLLM metrics",
+        );
+        expect(
+            &with(
+                live(|l| l.metric_names.retain(|n| n.contains("vllm:"))),
+                metric_names,
+            ),
+            Status::Warn,
+            "no EPP metrics",
+        );
         all_ok(&with(live(|_| {}), metrics_flowing));
-        let r = with(live(|l| { l.series_per_pod.remove("demo/qwen-kserve-5f6b7c-bbbbb"); }), metrics_flowing);
+        let r = with(
+            live(|l| {
+                l.series_per_pod.remove("demo/qwen-kserve-5f6b7c-bbbbb");
+            }),
+            metrics_flowing,
+        );
         expect(&r, Status::Error, "qwen-kserve-5f6b7c-bbbbb");
     }
 }

@@ -20,25 +20,40 @@ fn per_service<'a>(
 }
 
 fn describe(s: &ServiceRelations) -> String {
-    format!("oc -n {} describe llminferenceservice {}", s.isvc.namespace, s.isvc.name)
+    format!(
+        "oc -n {} describe llminferenceservice {}",
+        s.isvc.namespace, s.isvc.name
+    )
 }
 
 pub fn llmisvc_ready(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "llmisvc-ready";
     if m.services.is_empty() {
-        return vec![info(ID, "", format!("no LLMInferenceService in {}", m.snap.scope_text()))];
+        return vec![info(
+            ID,
+            "",
+            format!("no LLMInferenceService in {}", m.snap.scope_text()),
+        )];
     }
     per_service(m, |s| {
         let subject = s.subject();
         let i = s.isvc;
         if i.stopped {
-            return vec![info(ID, &subject, "stopped (annotation serving.kserve.io/stop: \"true\")")];
+            return vec![info(
+                ID,
+                &subject,
+                "stopped (annotation serving.kserve.io/stop: \"true\")",
+            )];
         }
         match condition(&i.conditions, "Ready") {
-            Some(c) if c.is_true() => vec![ok(ID, &subject, format!(
-                "Ready (model {})",
-                i.model_name.clone().unwrap_or_else(|| i.name.clone())
-            ))],
+            Some(c) if c.is_true() => vec![ok(
+                ID,
+                &subject,
+                format!(
+                    "Ready (model {})",
+                    i.model_name.clone().unwrap_or_else(|| i.name.clone())
+                ),
+            )],
             Some(c) => {
                 let failing: Vec<&str> = i
                     .conditions
@@ -62,16 +77,25 @@ pub fn llmisvc_ready(m: &Model) -> Vec<CheckResult> {
                     .fix(describe(s))
                     .hint("Ready combines WorkloadsReady and RouterReady; the failing sub-condition names the broken piece")]
             }
-            None => vec![warn(ID, &subject, "no Ready condition yet: the KServe controller has not reconciled it")
+            None => vec![
+                warn(
+                    ID,
+                    &subject,
+                    "no Ready condition yet: the KServe controller has not reconciled it",
+                )
                 .fix(describe(s))
-                .hint("KServe sets Ready on every LLMInferenceService it reconciles")],
+                .hint("KServe sets Ready on every LLMInferenceService it reconciles"),
+            ],
         }
     })
 }
 
 fn pod_problem(p: &Pod) -> Option<String> {
     if p.waiting_reason.as_deref() == Some("CrashLoopBackOff") {
-        return Some(format!("{} CrashLoopBackOff ({} restarts)", p.name, p.restarts));
+        return Some(format!(
+            "{} CrashLoopBackOff ({} restarts)",
+            p.name, p.restarts
+        ));
     }
     if !(p.ready && p.phase == "Running") || p.terminating {
         return Some(pod_state(p));
@@ -87,7 +111,11 @@ pub fn vllm_pods(m: &Model) -> Vec<CheckResult> {
         let pods: Vec<&Pod> = s.all_vllm_pods().collect();
         if pods.is_empty() {
             if s.isvc.stopped || s.isvc.replicas == Some(0) {
-                return vec![info(ID, &subject, "no vLLM pods (scaled to zero or stopped)")];
+                return vec![info(
+                    ID,
+                    &subject,
+                    "no vLLM pods (scaled to zero or stopped)",
+                )];
             }
             return vec![error(ID, &subject, "no vLLM pods (labels app.kubernetes.io/name, part-of=llminferenceservice, workload component)")
                 .fix(format!("oc -n {ns} describe deployment {}-kserve", s.isvc.name))
@@ -95,15 +123,25 @@ pub fn vllm_pods(m: &Model) -> Vec<CheckResult> {
         }
         let problems: Vec<String> = pods.iter().filter_map(|p| pod_problem(p)).collect();
         if problems.is_empty() {
-            return vec![ok(ID, &subject, format!(
-                "{n}/{n} ready (decode {}, prefill {})",
-                s.vllm_pods.len(),
-                s.prefill_pods.len(),
-                n = pods.len()
-            ))];
+            return vec![ok(
+                ID,
+                &subject,
+                format!(
+                    "{n}/{n} ready (decode {}, prefill {})",
+                    s.vllm_pods.len(),
+                    s.prefill_pods.len(),
+                    n = pods.len()
+                ),
+            )];
         }
-        let first = pods.iter().find(|p| pod_problem(p).is_some()).map(|p| p.name.clone()).unwrap_or_default();
-        let crash = pods.iter().any(|p| p.waiting_reason.as_deref() == Some("CrashLoopBackOff"));
+        let first = pods
+            .iter()
+            .find(|p| pod_problem(p).is_some())
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let crash = pods
+            .iter()
+            .any(|p| p.waiting_reason.as_deref() == Some("CrashLoopBackOff"));
         vec![error(ID, &subject, format!("{}/{} not ready: {}", problems.len(), pods.len(), problems.join(", ")))
             .fix(if crash {
                 format!("oc -n {ns} logs {first} -c main --previous")
@@ -129,9 +167,25 @@ pub fn epp_pod(m: &Model) -> Vec<CheckResult> {
         }
         let problems: Vec<String> = s.epp_pods.iter().filter_map(|p| pod_problem(p)).collect();
         if problems.is_empty() {
-            vec![ok(ID, &subject, format!("{} ready", s.epp_pods.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")))]
+            vec![ok(
+                ID,
+                &subject,
+                format!(
+                    "{} ready",
+                    s.epp_pods
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )]
         } else {
-            let first = s.epp_pods.iter().find(|p| pod_problem(p).is_some()).map(|p| p.name.clone()).unwrap_or_default();
+            let first = s
+                .epp_pods
+                .iter()
+                .find(|p| pod_problem(p).is_some())
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
             vec![error(ID, &subject, format!("not ready: {}", problems.join(", ")))
                 .fix(format!("oc -n {ns} logs {first} -c main"))
                 .hint("the EPP must be ready (gRPC on 9002) before the gateway can ask it for endpoints")]
@@ -160,7 +214,11 @@ fn check_pool(s: &ServiceRelations, p: &InferencePool) -> CheckResult {
     let subject = format!("{}/{}", p.namespace, p.name);
     let api = p.api.api_version();
     let ns = &p.namespace;
-    let describe = format!("oc -n {ns} describe inferencepools.{} {}", p.api.group(), p.name);
+    let describe = format!(
+        "oc -n {ns} describe inferencepools.{} {}",
+        p.api.group(),
+        p.name
+    );
     let real: Vec<_> = p
         .parents
         .iter()
@@ -174,19 +232,33 @@ fn check_pool(s: &ServiceRelations, p: &InferencePool) -> CheckResult {
     for parent in &real {
         let accepted = condition(&parent.conditions, "Accepted");
         if !accepted.is_some_and(Condition::is_true) {
-            return error(ID, &subject, format!(
-                "{api}: not Accepted by {}/{}: {}",
-                parent.namespace, parent.name, cond_text(accepted)
-            ))
+            return error(
+                ID,
+                &subject,
+                format!(
+                    "{api}: not Accepted by {}/{}: {}",
+                    parent.namespace,
+                    parent.name,
+                    cond_text(accepted)
+                ),
+            )
             .fix(describe)
-            .hint("a pool is Accepted only when an HTTPRoute accepted by that Gateway references it");
+            .hint(
+                "a pool is Accepted only when an HTTPRoute accepted by that Gateway references it",
+            );
         }
         let resolved = condition(&parent.conditions, "ResolvedRefs");
         if resolved.is_some_and(|c| !c.is_true()) {
-            return error(ID, &subject, format!(
-                "{api}: ResolvedRefs not True for {}/{}: {}",
-                parent.namespace, parent.name, cond_text(resolved)
-            ))
+            return error(
+                ID,
+                &subject,
+                format!(
+                    "{api}: ResolvedRefs not True for {}/{}: {}",
+                    parent.namespace,
+                    parent.name,
+                    cond_text(resolved)
+                ),
+            )
             .fix(describe)
             .hint("the gateway cannot resolve the pool's endpoint picker reference");
         }
@@ -214,28 +286,47 @@ fn check_pool(s: &ServiceRelations, p: &InferencePool) -> CheckResult {
     };
     if epp.kind == "Service" || epp.kind.is_empty() {
         let port = epp.port.unwrap_or(9002);
-        let svc = s.epp_services.iter().find(|(n, _)| *n == epp.name).and_then(|(_, svc)| *svc);
+        let svc = s
+            .epp_services
+            .iter()
+            .find(|(n, _)| *n == epp.name)
+            .and_then(|(_, svc)| *svc);
         match svc {
             None => {
-                return error(ID, &subject, format!("{api}: EPP Service {ns}/{} does not exist", epp.name))
-                    .fix(format!("oc -n {ns} get services; {}", describe))
-                    .hint("the gateway sends every request's ext_proc call to this Service");
+                return error(
+                    ID,
+                    &subject,
+                    format!("{api}: EPP Service {ns}/{} does not exist", epp.name),
+                )
+                .fix(format!("oc -n {ns} get services; {}", describe))
+                .hint("the gateway sends every request's ext_proc call to this Service");
             }
             Some(svc) if !svc.ports.iter().any(|sp| sp.port == port) => {
-                return error(ID, &subject, format!("{api}: EPP Service {} has no port {port}", svc.name))
-                    .fix(format!("oc -n {ns} get service {} -o yaml", svc.name))
-                    .hint("the gateway dials the EPP's gRPC port (9002 by default)");
+                return error(
+                    ID,
+                    &subject,
+                    format!("{api}: EPP Service {} has no port {port}", svc.name),
+                )
+                .fix(format!("oc -n {ns} get service {} -o yaml", svc.name))
+                .hint("the gateway dials the EPP's gRPC port (9002 by default)");
             }
             Some(_) => {}
         }
     }
-    let parents: Vec<String> = real.iter().map(|x| format!("{}/{}", x.namespace, x.name)).collect();
-    ok(ID, &subject, format!(
-        "{api} Accepted by {}; selects {selected} vLLM pod(s); EPP {}:{}",
-        parents.join(", "),
-        epp.name,
-        epp.port.unwrap_or(9002)
-    ))
+    let parents: Vec<String> = real
+        .iter()
+        .map(|x| format!("{}/{}", x.namespace, x.name))
+        .collect();
+    ok(
+        ID,
+        &subject,
+        format!(
+            "{api} Accepted by {}; selects {selected} vLLM pod(s); EPP {}:{}",
+            parents.join(", "),
+            epp.name,
+            epp.port.unwrap_or(9002)
+        ),
+    )
 }
 
 pub fn inferencepool(m: &Model) -> Vec<CheckResult> {
@@ -250,7 +341,10 @@ pub fn inferencepool(m: &Model) -> Vec<CheckResult> {
             .fix(describe(s))
             .hint("KServe creates the pool with the router; its absence points at the InferencePoolReady condition")];
         }
-        s.active_pools().into_iter().map(|p| check_pool(s, p)).collect()
+        s.active_pools()
+            .into_iter()
+            .map(|p| check_pool(s, p))
+            .collect()
     })
 }
 
@@ -378,7 +472,11 @@ pub fn epp_tls(m: &Model) -> Vec<CheckResult> {
     per_service(m, |s| {
         let subject = s.subject();
         if s.scheduler_args.is_empty() {
-            return vec![skipped(ID, &subject, "scheduler args unknown (no EPP pod and none in the spec)")];
+            return vec![skipped(
+                ID,
+                &subject,
+                "scheduler args unknown (no EPP pod and none in the spec)",
+            )];
         }
         let secure = bool_flag(&s.scheduler_args, "--secure-serving").unwrap_or(false);
         let cert = flag_value(&words(&s.scheduler_args), "--cert-path");
@@ -411,14 +509,24 @@ pub fn pd_config(m: &Model) -> Vec<CheckResult> {
         let subject = s.subject();
         let prefill = !s.prefill_pods.is_empty() || s.isvc.has_prefill;
         if !prefill {
-            return vec![ok(ID, &subject, "no prefill workload: a single scheduling profile is right")];
+            return vec![ok(
+                ID,
+                &subject,
+                "no prefill workload: a single scheduling profile is right",
+            )];
         }
         let cfg = match &s.epp_config {
             Ok(c) => c,
             Err(e) => {
-                return vec![warn(ID, &subject, format!("prefill pods exist but the EndpointPickerConfig is unknown: {e}"))
+                return vec![
+                    warn(
+                        ID,
+                        &subject,
+                        format!("prefill pods exist but the EndpointPickerConfig is unknown: {e}"),
+                    )
                     .fix("oc llmd fix pd-config")
-                    .hint("prefill/decode disaggregation needs a P/D-aware EndpointPickerConfig")];
+                    .hint("prefill/decode disaggregation needs a P/D-aware EndpointPickerConfig"),
+                ];
             }
         };
         let mut missing = Vec::new();
@@ -431,7 +539,14 @@ pub fn pd_config(m: &Model) -> Vec<CheckResult> {
             }
         }
         if missing.is_empty() {
-            vec![ok(ID, &subject, format!("pd-profile-handler with prefill and decode profiles ({})", cfg.source))]
+            vec![ok(
+                ID,
+                &subject,
+                format!(
+                    "pd-profile-handler with prefill and decode profiles ({})",
+                    cfg.source
+                ),
+            )]
         } else {
             vec![error(ID, &subject, format!(
                 "{} prefill pod(s) but the EndpointPickerConfig ({}) lacks {}: prefill and decode pods are scored alike",
@@ -451,10 +566,20 @@ pub fn prefix_caching(m: &Model) -> Vec<CheckResult> {
         let subject = s.subject();
         let cfg = match &s.epp_config {
             Ok(c) => c,
-            Err(e) => return vec![skipped(ID, &subject, format!("EndpointPickerConfig unknown: {e}"))],
+            Err(e) => {
+                return vec![skipped(
+                    ID,
+                    &subject,
+                    format!("EndpointPickerConfig unknown: {e}"),
+                )];
+            }
         };
         if !cfg.uses_prefix_cache() {
-            return vec![ok(ID, &subject, format!("no prefix-cache scorer configured ({})", cfg.source))];
+            return vec![ok(
+                ID,
+                &subject,
+                format!("no prefix-cache scorer configured ({})", cfg.source),
+            )];
         }
         let pods: Vec<&Pod> = s.all_vllm_pods().collect();
         if pods.is_empty() {
@@ -472,7 +597,11 @@ pub fn prefix_caching(m: &Model) -> Vec<CheckResult> {
                 .and_then(|p| main_container(p))
                 .map(|c| vllm_prefix_caching(c).1)
                 .unwrap_or_default();
-            return vec![ok(ID, &subject, format!("prefix-cache scorer configured and vLLM prefix caching on ({why})"))];
+            return vec![ok(
+                ID,
+                &subject,
+                format!("prefix-cache scorer configured and vLLM prefix caching on ({why})"),
+            )];
         }
         let names: Vec<&str> = off.iter().map(|(n, _)| n.as_str()).collect();
         vec![warn(ID, &subject, format!(
@@ -496,11 +625,19 @@ pub fn epp_in_loop(m: &Model) -> Vec<CheckResult> {
     per_service(m, |s| {
         let subject = s.subject();
         let Some(rates) = live.request_rates.get(&subject) else {
-            return vec![skipped(ID, &subject, "no request rates in Thanos for this service")];
+            return vec![skipped(
+                ID,
+                &subject,
+                "no request rates in Thanos for this service",
+            )];
         };
         let vllm_total: f64 = rates.vllm_per_second.values().sum();
         if vllm_total <= 0.0 {
-            return vec![info(ID, &subject, "no traffic in the window: cannot tell whether the EPP is in the loop")];
+            return vec![info(
+                ID,
+                &subject,
+                "no traffic in the window: cannot tell whether the EPP is in the loop",
+            )];
         }
         let gw = s
             .gateways
@@ -529,7 +666,14 @@ pub fn epp_in_loop(m: &Model) -> Vec<CheckResult> {
                 .hint("an exactly even split under cache-aware scoring means the EPP's choices do not reach Envoy")];
             }
         }
-        vec![ok(ID, &subject, format!("EPP {epp:.2} req/s, vLLM {vllm_total:.2} req/s over {} pod(s)", values.len()))]
+        vec![ok(
+            ID,
+            &subject,
+            format!(
+                "EPP {epp:.2} req/s, vLLM {vllm_total:.2} req/s over {} pod(s)",
+                values.len()
+            ),
+        )]
     })
 }
 
@@ -543,11 +687,20 @@ mod tests {
 
     fn add_prefill(s: &mut Snapshot) {
         s.llmisvcs[0].has_prefill = true;
-        s.pods.push(sample::vllm_pod(sample::NS, sample::NAME, "qwen-kserve-prefill-1", true));
+        s.pods.push(sample::vllm_pod(
+            sample::NS,
+            sample::NAME,
+            "qwen-kserve-prefill-1",
+            true,
+        ));
     }
 
     fn set_config(s: &mut Snapshot, yaml: &str) {
-        let epp = s.pods.iter_mut().find(|p| p.name.contains("router-scheduler")).unwrap();
+        let epp = s
+            .pods
+            .iter_mut()
+            .find(|p| p.name.contains("router-scheduler"))
+            .unwrap();
         epp.containers[0].args.push("--config-text".into());
         epp.containers[0].args.push(yaml.into());
     }
@@ -557,77 +710,295 @@ mod tests {
     #[test]
     fn ready_cases() {
         all_ok(&with(|_| {}, llmisvc_ready));
-        let r = with(|s| s.llmisvcs[0].conditions = vec![
-            Condition { reason: Some("RouterNotReady".into()), ..Condition::new("Ready", "False") },
-            Condition::new("WorkloadsReady", "True"),
-            Condition::new("RouterReady", "False"),
-        ], llmisvc_ready);
-        expect(&r, Status::Error, "not Ready (False): RouterNotReady; failing: RouterReady");
+        let r = with(
+            |s| {
+                s.llmisvcs[0].conditions = vec![
+                    Condition {
+                        reason: Some("RouterNotReady".into()),
+                        ..Condition::new("Ready", "False")
+                    },
+                    Condition::new("WorkloadsReady", "True"),
+                    Condition::new("RouterReady", "False"),
+                ]
+            },
+            llmisvc_ready,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "not Ready (False): RouterNotReady; failing: RouterReady",
+        );
         assert_eq!(r[0].subject, "demo/qwen");
-        expect(&with(|s| s.llmisvcs[0].conditions.clear(), llmisvc_ready), Status::Warn, "no Ready condition");
-        expect(&with(|s| s.llmisvcs.clear(), llmisvc_ready), Status::Info, "no LLMInferenceService in all namespaces");
-        expect(&with(|s| s.llmisvcs[0].stopped = true, llmisvc_ready), Status::Info, "stopped");
+        expect(
+            &with(|s| s.llmisvcs[0].conditions.clear(), llmisvc_ready),
+            Status::Warn,
+            "no Ready condition",
+        );
+        expect(
+            &with(|s| s.llmisvcs.clear(), llmisvc_ready),
+            Status::Info,
+            "no LLMInferenceService in all namespaces",
+        );
+        expect(
+            &with(|s| s.llmisvcs[0].stopped = true, llmisvc_ready),
+            Status::Info,
+            "stopped",
+        );
     }
 
     #[test]
     fn vllm_pod_cases() {
         all_ok(&with(|_| {}, vllm_pods));
-        let r = with(|s| { s.pods[0].ready = false; s.pods[0].waiting_reason = Some("CrashLoopBackOff".into()); s.pods[0].restarts = 7; }, vllm_pods);
-        expect(&r, Status::Error, "qwen-kserve-5f6b7c-aaaaa CrashLoopBackOff (7 restarts)");
+        let r = with(
+            |s| {
+                s.pods[0].ready = false;
+                s.pods[0].waiting_reason = Some("CrashLoopBackOff".into());
+                s.pods[0].restarts = 7;
+            },
+            vllm_pods,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "qwen-kserve-5f6b7c-aaaaa CrashLoopBackOff (7 restarts)",
+        );
         assert!(r[0].fix.as_deref().unwrap().contains("--previous"));
-        let r = with(|s| { s.pods[1].ready = false; s.pods[1].phase = "Pending".into(); }, vllm_pods);
-        expect(&r, Status::Error, "1/2 not ready: qwen-kserve-5f6b7c-bbbbb (Pending, not ready)");
-        expect(&with(|s| s.pods.retain(|p| p.name.contains("router")), vllm_pods), Status::Error, "no vLLM pods");
-        expect(&with(|s| { s.pods.retain(|p| p.name.contains("router")); s.llmisvcs[0].replicas = Some(0); }, vllm_pods), Status::Info, "scaled to zero");
+        let r = with(
+            |s| {
+                s.pods[1].ready = false;
+                s.pods[1].phase = "Pending".into();
+            },
+            vllm_pods,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "1/2 not ready: qwen-kserve-5f6b7c-bbbbb (Pending, not ready)",
+        );
+        expect(
+            &with(|s| s.pods.retain(|p| p.name.contains("router")), vllm_pods),
+            Status::Error,
+            "no vLLM pods",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.pods.retain(|p| p.name.contains("router"));
+                    s.llmisvcs[0].replicas = Some(0);
+                },
+                vllm_pods,
+            ),
+            Status::Info,
+            "scaled to zero",
+        );
     }
 
     #[test]
     fn epp_pod_cases() {
         all_ok(&with(|_| {}, epp_pod));
-        expect(&with(|s| s.pods.retain(|p| !p.name.contains("router")), epp_pod), Status::Error, "no scheduler (EPP) pod");
-        expect(&with(|s| s.pods[2].ready = false, epp_pod), Status::Error, "not ready");
+        expect(
+            &with(|s| s.pods.retain(|p| !p.name.contains("router")), epp_pod),
+            Status::Error,
+            "no scheduler (EPP) pod",
+        );
+        expect(
+            &with(|s| s.pods[2].ready = false, epp_pod),
+            Status::Error,
+            "not ready",
+        );
     }
 
     #[test]
     fn pool_cases() {
         all_ok(&with(|_| {}, inferencepool));
-        expect(&with(|s| s.pools.clear(), inferencepool), Status::Error, "no InferencePool qwen-inference-pool");
-        let r = with(|s| s.pools[0].parents = vec![PoolParent { kind: "Status".into(), name: "default".into(), ..Default::default() }], inferencepool);
+        expect(
+            &with(|s| s.pools.clear(), inferencepool),
+            Status::Error,
+            "no InferencePool qwen-inference-pool",
+        );
+        let r = with(
+            |s| {
+                s.pools[0].parents = vec![PoolParent {
+                    kind: "Status".into(),
+                    name: "default".into(),
+                    ..Default::default()
+                }]
+            },
+            inferencepool,
+        );
         expect(&r, Status::Error, "not picked up by any gateway controller");
         assert_eq!(r[0].subject, "demo/qwen-inference-pool");
-        let r = with(|s| s.pools[0].parents[0].conditions[0] = Condition { reason: Some("HTTPRouteNotAccepted".into()), ..Condition::new("Accepted", "False") }, inferencepool);
-        expect(&r, Status::Error, "not Accepted by openshift-ingress/openshift-ai-inference: Accepted False (HTTPRouteNotAccepted)");
-        expect(&with(|s| s.pools[0].parents[0].conditions[1] = Condition::new("ResolvedRefs", "False"), inferencepool), Status::Error, "ResolvedRefs not True");
-        expect(&with(|s| { s.pools[0].selector.insert("app.kubernetes.io/name".into(), "other".into()); }, inferencepool), Status::Error, "matches none of the 2 vLLM pods");
-        expect(&with(|s| s.pools[0].selector.clear(), inferencepool), Status::Error, "empty selector");
-        expect(&with(|s| s.services.retain(|x| !x.name.ends_with("epp-service")), inferencepool), Status::Error, "EPP Service demo/qwen-epp-service does not exist");
-        expect(&with(|s| { if let Some(e) = s.pools[0].epp.as_mut() { e.port = Some(9999); } }, inferencepool), Status::Error, "has no port 9999");
-        expect(&with(|s| s.pools[0].epp = None, inferencepool), Status::Error, "no endpoint picker reference");
+        let r = with(
+            |s| {
+                s.pools[0].parents[0].conditions[0] = Condition {
+                    reason: Some("HTTPRouteNotAccepted".into()),
+                    ..Condition::new("Accepted", "False")
+                }
+            },
+            inferencepool,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "not Accepted by openshift-ingress/openshift-ai-inference: Accepted False (HTTPRouteNotAccepted)",
+        );
+        expect(
+            &with(
+                |s| s.pools[0].parents[0].conditions[1] = Condition::new("ResolvedRefs", "False"),
+                inferencepool,
+            ),
+            Status::Error,
+            "ResolvedRefs not True",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.pools[0]
+                        .selector
+                        .insert("app.kubernetes.io/name".into(), "other".into());
+                },
+                inferencepool,
+            ),
+            Status::Error,
+            "matches none of the 2 vLLM pods",
+        );
+        expect(
+            &with(|s| s.pools[0].selector.clear(), inferencepool),
+            Status::Error,
+            "empty selector",
+        );
+        expect(
+            &with(
+                |s| s.services.retain(|x| !x.name.ends_with("epp-service")),
+                inferencepool,
+            ),
+            Status::Error,
+            "EPP Service demo/qwen-epp-service does not exist",
+        );
+        expect(
+            &with(
+                |s| {
+                    if let Some(e) = s.pools[0].epp.as_mut() {
+                        e.port = Some(9999);
+                    }
+                },
+                inferencepool,
+            ),
+            Status::Error,
+            "has no port 9999",
+        );
+        expect(
+            &with(|s| s.pools[0].epp = None, inferencepool),
+            Status::Error,
+            "no endpoint picker reference",
+        );
         // A v1 copy nobody routes to (RHOAI 3.3 on Istio 1.26) is not judged.
-        all_ok(&with(|s| {
-            let mut copy = sample::pool(sample::NS, sample::NAME, PoolApi::K8sV1);
-            copy.parents.clear();
-            s.pools.push(copy);
-        }, inferencepool));
+        all_ok(&with(
+            |s| {
+                let mut copy = sample::pool(sample::NS, sample::NAME, PoolApi::K8sV1);
+                copy.parents.clear();
+                s.pools.push(copy);
+            },
+            inferencepool,
+        ));
     }
 
     #[test]
     fn route_cases() {
         all_ok(&with(|_| {}, httproute));
-        expect(&with(|s| s.routes.clear(), httproute), Status::Error, "no HTTPRoute");
-        let r = with(|s| s.routes[0].parents[0].conditions[0] = Condition { reason: Some("NotAllowedByListeners".into()), ..Condition::new("Accepted", "False") }, httproute);
-        expect(&r, Status::Error, "not Accepted by Gateway openshift-ingress/openshift-ai-inference");
+        expect(
+            &with(|s| s.routes.clear(), httproute),
+            Status::Error,
+            "no HTTPRoute",
+        );
+        let r = with(
+            |s| {
+                s.routes[0].parents[0].conditions[0] = Condition {
+                    reason: Some("NotAllowedByListeners".into()),
+                    ..Condition::new("Accepted", "False")
+                }
+            },
+            httproute,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "not Accepted by Gateway openshift-ingress/openshift-ai-inference",
+        );
         assert_eq!(r[0].subject, "demo/qwen-kserve-route");
-        expect(&with(|s| s.routes[0].parents.clear(), httproute), Status::Error, "no status from Gateway");
-        expect(&with(|s| s.routes[0].parents[0].conditions[1] = Condition::new("ResolvedRefs", "False"), httproute), Status::Error, "backends not resolved");
-        let r = with(|s| s.routes[0].rules[1].filters.push("CORS".into()), httproute);
-        expect(&r, Status::Error, "rule 1 routes to an InferencePool and has a CORS filter: Istio 1.26.2 (OSSM)");
-        expect(&with(|s| s.routes[0].rules[0].filters.push("ExtensionRef:FaultInjection/f".into()), httproute), Status::Error, "silently drops");
-        let r = with(|s| { s.routes[0].rules[0].filters.push("CORS".into()); s.istio.control_planes[0].version = Some("v1.29.0".into()); }, httproute);
+        expect(
+            &with(|s| s.routes[0].parents.clear(), httproute),
+            Status::Error,
+            "no status from Gateway",
+        );
+        expect(
+            &with(
+                |s| s.routes[0].parents[0].conditions[1] = Condition::new("ResolvedRefs", "False"),
+                httproute,
+            ),
+            Status::Error,
+            "backends not resolved",
+        );
+        let r = with(
+            |s| s.routes[0].rules[1].filters.push("CORS".into()),
+            httproute,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "rule 1 routes to an InferencePool and has a CORS filter: Istio 1.26.2 (OSSM)",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.routes[0].rules[0]
+                        .filters
+                        .push("ExtensionRef:FaultInjection/f".into())
+                },
+                httproute,
+            ),
+            Status::Error,
+            "silently drops",
+        );
+        let r = with(
+            |s| {
+                s.routes[0].rules[0].filters.push("CORS".into());
+                s.istio.control_planes[0].version = Some("v1.29.0".into());
+            },
+            httproute,
+        );
         all_ok(&r);
-        expect(&with(|s| { s.routes[0].rules[0].filters.push("CORS".into()); s.istio = Default::default(); }, httproute), Status::Warn, "Istio version unknown");
-        expect(&with(|s| for rule in &mut s.routes[0].rules { rule.backends.retain(|b| !b.is_pool()) }, httproute), Status::Warn, "no rule routes to an InferencePool");
-        expect(&with(|s| s.routes[0].rules[0].backends[0].group = "inference.networking.k8s.io".into(), httproute), Status::Error, "in group inference.networking.k8s.io does not exist");
+        expect(
+            &with(
+                |s| {
+                    s.routes[0].rules[0].filters.push("CORS".into());
+                    s.istio = Default::default();
+                },
+                httproute,
+            ),
+            Status::Warn,
+            "Istio version unknown",
+        );
+        expect(
+            &with(
+                |s| {
+                    for rule in &mut s.routes[0].rules {
+                        rule.backends.retain(|b| !b.is_pool())
+                    }
+                },
+                httproute,
+            ),
+            Status::Warn,
+            "no rule routes to an InferencePool",
+        );
+        expect(
+            &with(
+                |s| s.routes[0].rules[0].backends[0].group = "inference.networking.k8s.io".into(),
+                httproute,
+            ),
+            Status::Error,
+            "in group inference.networking.k8s.io does not exist",
+        );
     }
 
     #[test]
@@ -640,52 +1011,187 @@ mod tests {
             a.retain(|x| x != "--secure-serving");
         };
         let r = with(strip, epp_tls);
-        expect(&r, Status::Error, "runs without --secure-serving and --cert-path");
+        expect(
+            &r,
+            Status::Error,
+            "runs without --secure-serving and --cert-path",
+        );
         assert_eq!(r[0].fix.as_deref(), Some("oc llmd fix epp-tls"));
-        expect(&with(|s| { let a = &mut s.pods[2].containers[0].args; let p = a.iter().position(|x| x == "--cert-path").unwrap(); a.drain(p..p + 2); }, epp_tls), Status::Warn, "without --cert-path");
+        expect(
+            &with(
+                |s| {
+                    let a = &mut s.pods[2].containers[0].args;
+                    let p = a.iter().position(|x| x == "--cert-path").unwrap();
+                    a.drain(p..p + 2);
+                },
+                epp_tls,
+            ),
+            Status::Warn,
+            "without --cert-path",
+        );
         // No DestinationRule expecting TLS: plain text is fine.
-        let r = with(|s| { strip(s); s.destination_rules.clear(); }, epp_tls);
+        let r = with(
+            |s| {
+                strip(s);
+                s.destination_rules.clear();
+            },
+            epp_tls,
+        );
         all_ok(&r);
-        expect(&with(|s| { s.pods.retain(|p| !p.name.contains("router")); }, epp_tls), Status::Skipped, "scheduler args unknown");
-        expect(&with(|s| { s.pods[2].containers[0].args.retain(|x| x != "--secure-serving"); s.pods[2].containers[0].args.push("--secure-serving=false".into()); }, epp_tls), Status::Error, "without --secure-serving");
+        expect(
+            &with(
+                |s| {
+                    s.pods.retain(|p| !p.name.contains("router"));
+                },
+                epp_tls,
+            ),
+            Status::Skipped,
+            "scheduler args unknown",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.pods[2].containers[0]
+                        .args
+                        .retain(|x| x != "--secure-serving");
+                    s.pods[2].containers[0]
+                        .args
+                        .push("--secure-serving=false".into());
+                },
+                epp_tls,
+            ),
+            Status::Error,
+            "without --secure-serving",
+        );
     }
 
     #[test]
     fn pd_config_cases() {
         all_ok(&with(|_| {}, pd_config));
         let r = with(add_prefill, pd_config);
-        expect(&r, Status::Error, "1 prefill pod(s) but the EndpointPickerConfig (default) lacks plugin pd-profile-handler, profile prefill, profile decode");
+        expect(
+            &r,
+            Status::Error,
+            "1 prefill pod(s) but the EndpointPickerConfig (default) lacks plugin pd-profile-handler, profile prefill, profile decode",
+        );
         assert_eq!(r[0].fix.as_deref(), Some("oc llmd fix pd-config"));
-        all_ok(&with(|s| { add_prefill(s); set_config(s, PD); }, pd_config));
-        expect(&with(|s| { add_prefill(s); set_config(s, &PD.replace("- name: decode", "- name: other")); }, pd_config), Status::Error, "lacks profile decode");
-        expect(&with(|s| { add_prefill(s); s.pods[2].containers[0].args.extend(["--config-file".into(), "/etc/epp.yaml".into()]); }, pd_config), Status::Warn, "EndpointPickerConfig is unknown");
+        all_ok(&with(
+            |s| {
+                add_prefill(s);
+                set_config(s, PD);
+            },
+            pd_config,
+        ));
+        expect(
+            &with(
+                |s| {
+                    add_prefill(s);
+                    set_config(s, &PD.replace("- name: decode", "- name: other"));
+                },
+                pd_config,
+            ),
+            Status::Error,
+            "lacks profile decode",
+        );
+        expect(
+            &with(
+                |s| {
+                    add_prefill(s);
+                    s.pods[2].containers[0]
+                        .args
+                        .extend(["--config-file".into(), "/etc/epp.yaml".into()]);
+                },
+                pd_config,
+            ),
+            Status::Warn,
+            "EndpointPickerConfig is unknown",
+        );
     }
 
     #[test]
     fn prefix_caching_cases() {
         all_ok(&with(|_| {}, prefix_caching));
-        let r = with(|s| s.pods[0].containers[0].args.push("--no-enable-prefix-caching".into()), prefix_caching);
-        expect(&r, Status::Warn, "prefix caching is off on qwen-kserve-5f6b7c-aaaaa (--no-enable-prefix-caching)");
-        expect(&with(|s| s.pods[1].containers[0].env.insert("VLLM_USE_V1".into(), "0".into()).map(|_| ()).unwrap_or(()), prefix_caching), Status::Warn, "V0");
+        let r = with(
+            |s| {
+                s.pods[0].containers[0]
+                    .args
+                    .push("--no-enable-prefix-caching".into())
+            },
+            prefix_caching,
+        );
+        expect(
+            &r,
+            Status::Warn,
+            "prefix caching is off on qwen-kserve-5f6b7c-aaaaa (--no-enable-prefix-caching)",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.pods[1].containers[0]
+                        .env
+                        .insert("VLLM_USE_V1".into(), "0".into())
+                        .map(|_| ())
+                        .unwrap_or(())
+                },
+                prefix_caching,
+            ),
+            Status::Warn,
+            "V0",
+        );
         // No prefix scorer: caching off does not matter.
-        all_ok(&with(|s| { s.pods[0].containers[0].args.push("--no-enable-prefix-caching".into()); set_config(s, "plugins:\n- type: queue-scorer\nschedulingProfiles:\n- name: default\n  plugins:\n  - pluginRef: queue-scorer\n"); }, prefix_caching));
+        all_ok(&with(
+            |s| {
+                s.pods[0].containers[0]
+                    .args
+                    .push("--no-enable-prefix-caching".into());
+                set_config(
+                    s,
+                    "plugins:\n- type: queue-scorer\nschedulingProfiles:\n- name: default\n  plugins:\n  - pluginRef: queue-scorer\n",
+                );
+            },
+            prefix_caching,
+        ));
     }
 
     #[test]
     fn epp_in_loop_cases() {
-        expect(&with(|_| {}, epp_in_loop), Status::Skipped, "Thanos not queried");
+        expect(
+            &with(|_| {}, epp_in_loop),
+            Status::Skipped,
+            "Thanos not queried",
+        );
         let live = |f: fn(&mut crate::cluster::model::RequestRates)| {
             move |s: &mut Snapshot| {
                 let mut l = sample::healthy_live();
-                if let Some(r) = l.request_rates.get_mut("demo/qwen") { f(r); }
+                if let Some(r) = l.request_rates.get_mut("demo/qwen") {
+                    f(r);
+                }
                 s.live = Some(l);
             }
         };
         all_ok(&with(live(|_| {}), epp_in_loop));
         let r = with(live(|r| r.epp_per_second = Some(0.0)), epp_in_loop);
         expect(&r, Status::Error, "the EPP saw none");
-        assert_eq!(r[0].fix.as_deref(), Some("oc llmd fix envoyfilter --gateway openshift-ai-inference"));
-        expect(&with(live(|r| { for v in r.vllm_per_second.values_mut() { *v = 2.0; } }), epp_in_loop), Status::Warn, "split evenly");
-        expect(&with(live(|r| r.vllm_per_second.clear()), epp_in_loop), Status::Info, "no traffic");
+        assert_eq!(
+            r[0].fix.as_deref(),
+            Some("oc llmd fix envoyfilter --gateway openshift-ai-inference")
+        );
+        expect(
+            &with(
+                live(|r| {
+                    for v in r.vllm_per_second.values_mut() {
+                        *v = 2.0;
+                    }
+                }),
+                epp_in_loop,
+            ),
+            Status::Warn,
+            "split evenly",
+        );
+        expect(
+            &with(live(|r| r.vllm_per_second.clear()), epp_in_loop),
+            Status::Info,
+            "no traffic",
+        );
     }
 }
