@@ -25,6 +25,8 @@ struct Fake {
     forbidden: Vec<&'static str>,
     objects: Vec<(&'static str, &'static str, Value)>,
     log: Mutex<Vec<String>>,
+    /// Injected per-request latency.
+    latency_ms: u64,
 }
 
 fn status(code: u16, reason: &str, message: &str) -> Response {
@@ -65,6 +67,9 @@ fn selector_matches(obj: &Value, labels: Option<&str>, fields: Option<&str>) -> 
 async fn handle(State(fake): State<Arc<Fake>>, method: Method, uri: Uri, _body: Bytes) -> Response {
     let path = uri.path().to_string();
     fake.log.lock().unwrap().push(format!("{method} {}", uri));
+    if fake.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(fake.latency_ms)).await;
+    }
     if path == "/version" {
         return axum::Json(json!({"major": "1", "minor": "32", "gitVersion": "v1.32.5"}))
             .into_response();
@@ -327,16 +332,18 @@ fn kubeconfig(dir: &tempfile::TempDir, server: &str) -> std::path::PathBuf {
 
 struct Run {
     requests: Vec<String>,
+    elapsed: std::time::Duration,
     snap: oc_llmd::cluster::model::Snapshot,
 }
 
-async fn gather_on(namespaces: usize, forbidden: Vec<&'static str>) -> Run {
+async fn gather_on(namespaces: usize, forbidden: Vec<&'static str>, latency_ms: u64) -> Run {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let fake = Arc::new(Fake {
         served: SERVED.to_vec(),
         forbidden,
         objects: cluster(namespaces),
         log: Mutex::new(Vec::new()),
+        latency_ms,
     });
     let server = serve(fake.clone()).await;
     let dir = tempfile::tempdir().unwrap();
@@ -345,15 +352,21 @@ async fn gather_on(namespaces: usize, forbidden: Vec<&'static str>) -> Run {
         ..Default::default()
     };
     let cluster = connect(&global).await.unwrap();
+    let started = std::time::Instant::now();
     let snap = gather(&cluster, &Scope::All, Some("v1.32.5".into())).await;
+    let elapsed = started.elapsed();
     let requests = fake.log.lock().unwrap().clone();
-    Run { requests, snap }
+    Run {
+        requests,
+        elapsed,
+        snap,
+    }
 }
 
 #[tokio::test]
 async fn request_count_does_not_grow_with_namespaces() {
-    let small = gather_on(3, vec![]).await;
-    let large = gather_on(60, vec![]).await;
+    let small = gather_on(3, vec![], 0).await;
+    let large = gather_on(60, vec![], 0).await;
     assert_eq!(small.snap.llmisvcs.len(), 3);
     assert_eq!(large.snap.llmisvcs.len(), 60);
     assert_eq!(
@@ -385,7 +398,7 @@ async fn request_count_does_not_grow_with_namespaces() {
 
 #[tokio::test]
 async fn missing_and_forbidden_apis_are_facts() {
-    let run_ = gather_on(2, vec!["clusterrolebindings"]).await;
+    let run_ = gather_on(2, vec!["clusterrolebindings"], 0).await;
     let snap = &run_.snap;
     assert_eq!(snap.list_state(keys::GRAFANAS), ListState::NotInstalled);
     assert_eq!(snap.list_state(keys::POOL_V1), ListState::NotInstalled);
@@ -426,6 +439,7 @@ async fn binary_prints_the_table_and_exits_1_on_findings() {
         forbidden: vec![],
         objects: cluster(2),
         log: Mutex::new(Vec::new()),
+        latency_ms: 0,
     });
     let server = serve(fake).await;
     let dir = tempfile::tempdir().unwrap();
@@ -453,5 +467,28 @@ async fn binary_prints_the_table_and_exits_1_on_findings() {
             .last()
             .is_some_and(|l| l.contains(" ok, ")),
         "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn requests_run_concurrently_under_latency() {
+    // 20 ms per request: one round of ~50 sequential requests would take about a second.
+    let base = gather_on(60, vec![], 0).await;
+    eprintln!("gather: {} ms without latency", base.elapsed.as_millis());
+    let r = gather_on(60, vec![], 20).await;
+    let n = r.requests.len();
+    eprintln!(
+        "gather: {n} requests, {} ms at 20 ms latency",
+        r.elapsed.as_millis()
+    );
+    assert!(n > 40);
+    // Sequential requests would add n * 20 ms (> 800 ms) to the no-latency time; concurrent
+    // ones add about one round trip per batch. Generous bound for a loaded 2-core machine.
+    let added = r.elapsed.saturating_sub(base.elapsed);
+    assert!(
+        added < std::time::Duration::from_millis(20 * n as u64 / 2),
+        "{n} requests took {:?} ({:?} without latency)",
+        r.elapsed,
+        base.elapsed
     );
 }
