@@ -492,3 +492,61 @@ async fn requests_run_concurrently_under_latency() {
         base.elapsed
     );
 }
+
+/// Run the binary against a fresh fake (2 healthy models, no Grafana) with extra args.
+async fn binary(args: &[&str]) -> std::process::Output {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let fake = Arc::new(Fake {
+        served: SERVED.to_vec(),
+        forbidden: vec![],
+        objects: cluster(2),
+        log: Mutex::new(Vec::new()),
+        latency_ms: 0,
+    });
+    let server = serve(fake).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(&dir, &server);
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        assert_cmd::Command::cargo_bin("kubectl-llmd")
+            .unwrap()
+            .arg("doctor")
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .args(&args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn binary_json_ignore_and_usage_errors() {
+    let out = binary(&["-o", "json", "--ignore", "grafana-operator"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["kind"], "DoctorReport");
+    assert_eq!(v["success"], true);
+    assert_eq!(v["summary"]["error"], 0);
+    // Dependents of an ignored failing check are still skipped, with the reason.
+    let instance = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "grafana-instance")
+        .unwrap();
+    assert_eq!(instance["status"], "skipped");
+    assert_eq!(instance["message"], "skipped: grafana-operator failed");
+
+    let out = binary(&["-o", "short", "--category", "serving,gateway"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "19 ok, 0 warnings, 0 errors, 1 skipped\n"
+    );
+
+    let out = binary(&["--check", "no-such-check"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown check id"));
+}
