@@ -273,6 +273,8 @@ pub struct LlmIsvc {
     pub scheduler_args: Vec<String>,
     /// v1alpha2 `spec.router.scheduler.config.inline`, re-encoded as JSON text.
     pub scheduler_config_inline: Option<String>,
+    /// v1alpha2 `spec.router.scheduler.config.ref` (`ConfigMap name/key`), not read by doctor.
+    pub scheduler_config_ref: Option<String>,
     /// `spec.router.scheduler.pool.ref.name`.
     pub pool_ref: Option<String>,
     /// `spec.router.route.http.refs[].name`.
@@ -743,4 +745,28 @@ pub struct RequestRates {
     pub epp_per_second: Option<f64>,
     /// vLLM requests per second per pod name.
     pub vllm_per_second: BTreeMap<String, f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_round_trip_through_yaml() {
+        let snap = crate::cluster::sample::healthy();
+        let yaml = serde_saphyr::to_string(&snap).unwrap();
+        let back: Snapshot = serde_saphyr::from_str(&yaml).unwrap();
+        assert_eq!(back, snap);
+        // Fixtures only need what they are about; everything else defaults.
+        let small: Snapshot = serde_saphyr::from_str(
+            "cluster: {server: https://x, reachable: true}\nlists: {pods: {state: forbidden, message: no}}\n",
+        )
+        .unwrap();
+        assert!(small.cluster.reachable);
+        assert_eq!(
+            small.list_state(keys::PODS),
+            ListState::Forbidden("no".into())
+        );
+        assert!(small.list_state(keys::SERVICES).is_listed());
+    }
 }

@@ -164,6 +164,12 @@ pub fn llmisvc(v: &Value) -> LlmIsvc {
             == Some("true"),
         scheduler_args: main.map(container).map(|c| c.args).unwrap_or_default(),
         scheduler_config_inline,
+        scheduler_config_ref: text(v, "/spec/router/scheduler/config/ref/name").map(|n| {
+            format!(
+                "{n}/{}",
+                text(v, "/spec/router/scheduler/config/ref/key").unwrap_or_default()
+            )
+        }),
         pool_ref: text(v, "/spec/router/scheduler/pool/ref/name"),
         route_refs: array(v, "/spec/router/route/http/refs")
             .iter()

@@ -426,7 +426,15 @@ fn relate<'a>(snap: &'a Snapshot, isvc: &'a LlmIsvc) -> ServiceRelations<'a> {
         .find_map(|p| main_container(p).map(|c| c.args.clone()))
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| isvc.scheduler_args.clone());
-    let epp_config = scheduler_config(&scheduler_args, isvc.scheduler_config_inline.as_deref());
+    let epp_config = match (
+        &isvc.scheduler_config_ref,
+        flag_value(&scheduler_args, "--config-text"),
+    ) {
+        (Some(r), None) => Err(format!(
+            "the EndpointPickerConfig comes from ConfigMap {r}, which doctor does not read"
+        )),
+        _ => scheduler_config(&scheduler_args, isvc.scheduler_config_inline.as_deref()),
+    };
     ServiceRelations {
         isvc,
         vllm_pods,

@@ -1109,6 +1109,18 @@ mod tests {
     }
 
     #[test]
+    fn pd_config_from_a_configmap_ref_is_unknown() {
+        let r = with(
+            |s| {
+                add_prefill(s);
+                s.llmisvcs[0].scheduler_config_ref = Some("epp-config/config.yaml".into());
+            },
+            pd_config,
+        );
+        expect(&r, Status::Warn, "ConfigMap epp-config/config.yaml");
+    }
+
+    #[test]
     fn prefix_caching_cases() {
         all_ok(&with(|_| {}, prefix_caching));
         let r = with(
