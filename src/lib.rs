@@ -16,12 +16,16 @@
 //! - [`apply`]: the apply engine (server-side apply, our labels, created/configured/unchanged,
 //!   bounded waits, labelled deletes) every writing command uses.
 //! - [`install`]: install/uninstall-monitoring logic: plan, pre-flight, UWM merge, readiness.
+//! - [`cluster`]: the cluster snapshot (one concurrent gather, plain data) and derived relations.
+//! - [`doctor`]: the check catalogue, pure checks over the snapshot, report and render.
 //! - [`commands`]: one module per subcommand, each wiring IO -> pure logic -> render.
 
 pub mod apply;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod dashboards;
+pub mod doctor;
 pub mod error;
 pub mod install;
 pub mod invocation;

@@ -8,6 +8,7 @@ pub mod completion;
 pub mod dashboards;
 pub mod install;
 pub mod uninstall;
+pub mod doctor;
 pub mod version;
 
 /// Run the parsed command. `Ok(code)` lets a command finish normally with findings (exit 1).
@@ -16,7 +17,7 @@ pub async fn dispatch(cli: Cli, invoked: Invocation) -> Result<ExitCode> {
     match cli.command {
         Command::Version => version::run(&global),
         Command::Completion(args) => completion::run(&args, invoked),
-        Command::Doctor(_) => Err(Error::not_implemented("doctor", "issue: oc llmd doctor")),
+        Command::Doctor(args) => doctor::run(&global, &args).await,
         // The lead wires the dashboards renderer and the EnvoyFilter builder into these inputs.
         Command::InstallMonitoring(args) => {
             install::run(&global, &args, install::InstallInputs::default()).await

@@ -1,0 +1,66 @@
+//! `oc llmd doctor`: connect, probe reachability, gather one snapshot, run the checks, render.
+//!
+//! Read-only: the only POSTs are SelfSubjectAccessReviews. Exit codes: 0 when no error (and no
+//! warning under `--fail-on warn`), 1 otherwise; 3 when the cluster is unreachable or the
+//! credentials are rejected (a one-line error, since nothing else can run); 2 on bad flags.
+//! Without `-n`, doctor looks at all namespaces (`-A` is accepted and the same).
+
+use std::time::Instant;
+
+use crate::cli::{DoctorArgs, FailOn, GlobalArgs, OutputFormat};
+use crate::cluster::model::Snapshot;
+use crate::cluster::{Model, gather};
+use crate::doctor::engine::{self, Selection};
+use crate::doctor::render::{render, render_catalogue};
+use crate::doctor::report::Report;
+use crate::error::{ExitCode, Result};
+use crate::kube::{self, Scope};
+use crate::output::{Style, emit};
+
+pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
+    let style = Style::resolve(global.output, global.color);
+    if args.list {
+        emit(&render_catalogue(&style)?);
+        return Ok(ExitCode::Ok);
+    }
+    let selection = Selection::parse(&args.category, &args.check, &args.ignore, args.probe)?;
+    let fail_on_warn = args.fail_on == Some(FailOn::Warn);
+    let started = Instant::now();
+    let cluster = kube::connect(global).await?;
+    let version = match cluster.client.apiserver_version().await {
+        Ok(info) => info.git_version,
+        Err(e) => {
+            let err = kube::map_kube_error(e, "get", "/version", &cluster.server);
+            let message = format!("cluster-reachable: {}", err.message);
+            if matches!(global.output, OutputFormat::Json | OutputFormat::Yaml) {
+                // Machines still get a report: the fatal check failed, everything else skipped.
+                let mut snap = Snapshot::default();
+                snap.cluster.server = cluster.server.clone();
+                snap.cluster.error = Some(err.message.clone());
+                let results = engine::run(&Model::new(&snap), &selection);
+                emit(&render(&Report::new(results, fail_on_warn), &style)?);
+            }
+            let mut out = crate::error::Error::new(err.kind, message);
+            out.hint = err.hint;
+            return Err(out);
+        }
+    };
+    let scope = Scope::resolve(global, &cluster.default_namespace, true);
+    let snap = gather::gather(&cluster, &scope, Some(version)).await;
+    let model = Model::new(&snap);
+    let results = engine::run(&model, &selection);
+    let report = Report::new(results, fail_on_warn);
+    emit(&render(&report, &style)?);
+    if global.verbose > 0 {
+        eprintln!(
+            "I doctor: {} API requests, {} ms",
+            cluster.log.count(),
+            started.elapsed().as_millis()
+        );
+    }
+    Ok(if report.success {
+        ExitCode::Ok
+    } else {
+        ExitCode::Findings
+    })
+}
