@@ -22,10 +22,21 @@ use crate::util::now_rfc3339;
 pub type Path = Vec<String>;
 pub type FieldSet = BTreeSet<Path>;
 
-const SERVER_FIELDS: &[&str] = &["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "deletionTimestamp", "selfLink"];
+const SERVER_FIELDS: &[&str] = &[
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "generation",
+    "managedFields",
+    "deletionTimestamp",
+    "selfLink",
+];
 
 fn is_keyed(list: &[Value]) -> bool {
-    !list.is_empty() && list.iter().all(|i| i.get("name").is_some_and(Value::is_string))
+    !list.is_empty()
+        && list
+            .iter()
+            .all(|i| i.get("name").is_some_and(Value::is_string))
 }
 
 fn item_key(item: &Value) -> String {
@@ -36,7 +47,9 @@ fn item_key(item: &Value) -> String {
 /// The leaf fields an object sets (identity and server-set metadata excluded).
 pub fn fields_of(obj: &Value) -> FieldSet {
     let mut out = FieldSet::new();
-    let Some(map) = obj.as_object() else { return out };
+    let Some(map) = obj.as_object() else {
+        return out;
+    };
     for (k, v) in map {
         if k == "apiVersion" || k == "kind" {
             continue;
@@ -47,7 +60,11 @@ pub fn fields_of(obj: &Value) -> FieldSet {
                     if mk == "name" || mk == "namespace" || SERVER_FIELDS.contains(&mk.as_str()) {
                         continue;
                     }
-                    walk(mv, &mut vec!["f:metadata".into(), format!("f:{mk}")], &mut out);
+                    walk(
+                        mv,
+                        &mut vec!["f:metadata".into(), format!("f:{mk}")],
+                        &mut out,
+                    );
                 }
             }
             continue;
@@ -84,7 +101,9 @@ fn walk(v: &Value, path: &mut Path, out: &mut FieldSet) {
 /// The fieldsV1 JSON for a set.
 pub fn to_fields_v1(set: &FieldSet) -> Value {
     fn insert(node: &mut Map<String, Value>, path: &[String]) {
-        let Some((seg, rest)) = path.split_first() else { return };
+        let Some((seg, rest)) = path.split_first() else {
+            return;
+        };
         let entry = node.entry(seg.clone()).or_insert_with(|| json!({}));
         if let Some(m) = entry.as_object_mut() {
             if seg.starts_with("k:") {
@@ -131,7 +150,10 @@ pub fn get_path<'a>(obj: &'a Value, path: &[String]) -> Option<&'a Value> {
         } else if let Some(k) = seg.strip_prefix("k:") {
             let want: Value = serde_json::from_str(k).ok()?;
             let name = want.get("name")?;
-            cur = cur.as_array()?.iter().find(|i| i.get("name") == Some(name))?;
+            cur = cur
+                .as_array()?
+                .iter()
+                .find(|i| i.get("name") == Some(name))?;
         } else {
             return None;
         }
@@ -142,9 +164,13 @@ pub fn get_path<'a>(obj: &'a Value, path: &[String]) -> Option<&'a Value> {
 /// Removes the value at a path; then removes objects left empty along it.
 pub fn remove_path(obj: &mut Value, path: &[String]) {
     fn rec(cur: &mut Value, path: &[String]) -> bool {
-        let Some((seg, rest)) = path.split_first() else { return false };
+        let Some((seg, rest)) = path.split_first() else {
+            return false;
+        };
         if let Some(k) = seg.strip_prefix("f:") {
-            let Some(m) = cur.as_object_mut() else { return false };
+            let Some(m) = cur.as_object_mut() else {
+                return false;
+            };
             if rest.is_empty() {
                 m.remove(k);
             } else if let Some(child) = m.get_mut(k)
@@ -154,8 +180,12 @@ pub fn remove_path(obj: &mut Value, path: &[String]) {
             }
             m.is_empty()
         } else if let Some(k) = seg.strip_prefix("k:") {
-            let Ok(want) = serde_json::from_str::<Value>(k) else { return false };
-            let Some(a) = cur.as_array_mut() else { return false };
+            let Ok(want) = serde_json::from_str::<Value>(k) else {
+                return false;
+            };
+            let Some(a) = cur.as_array_mut() else {
+                return false;
+            };
             let name = want.get("name").cloned();
             if let Some(idx) = a.iter().position(|i| i.get("name") == name.as_ref()) {
                 if rest.is_empty() || rec(&mut a[idx], rest) {
@@ -218,7 +248,12 @@ pub fn read_managed(obj: &Value) -> Vec<Managed> {
         .into_iter()
         .flatten()
         .map(|e| {
-            let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            let s = |k: &str| {
+                e.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
             Managed {
                 manager: s("manager"),
                 operation: s("operation"),
@@ -267,7 +302,10 @@ pub fn dotted(path: &[String]) -> String {
             if let Some(f) = s.strip_prefix("f:") {
                 format!(".{f}")
             } else if let Some(k) = s.strip_prefix("k:") {
-                format!("[{}]", k.replace('"', "").replace(['{', '}'], "").replace(':', "="))
+                format!(
+                    "[{}]",
+                    k.replace('"', "").replace(['{', '}'], "").replace(':', "=")
+                )
             } else {
                 s.clone()
             }
@@ -300,7 +338,10 @@ pub fn server_side_apply(
                 let differs = get_path(&obj, p) != get_path(applied, p);
                 if differs {
                     if entry.manager != manager {
-                        conflicts.push(Conflict { manager: entry.manager.clone(), field: dotted(q) });
+                        conflicts.push(Conflict {
+                            manager: entry.manager.clone(),
+                            field: dotted(q),
+                        });
                     }
                     lost.push(q.clone());
                 }
@@ -338,8 +379,14 @@ pub fn server_side_apply(
         m.remove("resourceVersion");
     }
     merge_applied(&mut obj, &body);
-    let api_version = applied.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_string();
-    managed.retain(|e| !(e.manager == manager && e.operation == "Apply" && e.subresource == subresource));
+    let api_version = applied
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    managed.retain(|e| {
+        !(e.manager == manager && e.operation == "Apply" && e.subresource == subresource)
+    });
     managed.push(Managed {
         manager: manager.to_string(),
         operation: "Apply".into(),
@@ -365,14 +412,18 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, subres
     let removed: FieldSet = old_fields.difference(&new_fields).cloned().collect();
     let mut managed = old.map(read_managed).unwrap_or_default();
     for e in managed.iter_mut() {
-        e.fields.retain(|q| !removed.contains(q) && !(e.manager != manager && changed.contains(q)));
+        e.fields
+            .retain(|q| !removed.contains(q) && !(e.manager != manager && changed.contains(q)));
     }
     if !changed.is_empty() {
-        let api_version = new.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_string();
-        match managed
-            .iter_mut()
-            .find(|e| e.manager == manager && e.operation == "Update" && e.subresource == subresource)
-        {
+        let api_version = new
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        match managed.iter_mut().find(|e| {
+            e.manager == manager && e.operation == "Update" && e.subresource == subresource
+        }) {
             Some(e) => {
                 e.fields.extend(changed);
                 e.time = now_rfc3339();
@@ -390,8 +441,16 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, subres
     write_managed(new, &managed);
 }
 
-const SMP_KEYED: &[&str] =
-    &["containers", "initContainers", "ephemeralContainers", "env", "ports", "volumes", "volumeMounts", "imagePullSecrets"];
+const SMP_KEYED: &[&str] = &[
+    "containers",
+    "initContainers",
+    "ephemeralContainers",
+    "env",
+    "ports",
+    "volumes",
+    "volumeMounts",
+    "imagePullSecrets",
+];
 
 /// Strategic merge patch (simplified, see the module doc).
 pub fn strategic_merge(target: &mut Value, patch: &Value) {
@@ -402,7 +461,9 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
     if !target.is_object() {
         *target = json!({});
     }
-    let Some(t) = target.as_object_mut() else { return };
+    let Some(t) = target.as_object_mut() else {
+        return;
+    };
     for (k, v) in p {
         if v.is_null() {
             t.remove(k);
@@ -447,7 +508,12 @@ mod tests {
         let f = fields_of(&obj);
         assert!(f.contains(&vec!["f:data".to_string(), "f:k".to_string()]));
         assert!(f.contains(&vec!["f:spec".to_string(), "f:args".to_string()]));
-        assert!(f.contains(&vec!["f:spec".into(), "f:containers".into(), "k:{\"name\":\"c\"}".into(), "f:image".into()]));
+        assert!(f.contains(&vec![
+            "f:spec".into(),
+            "f:containers".into(),
+            "k:{\"name\":\"c\"}".into(),
+            "f:image".into()
+        ]));
         assert_eq!(from_fields_v1(&to_fields_v1(&f)), f);
     }
 
@@ -457,20 +523,34 @@ mod tests {
         let live = server_side_apply(None, &a1, "alpha", false, "").unwrap();
         let b = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"k": "2"}});
         let err = server_side_apply(Some(&live), &b, "beta", false, "").unwrap_err();
-        assert_eq!(err, vec![Conflict { manager: "alpha".into(), field: ".data.k".into() }]);
+        assert_eq!(
+            err,
+            vec![Conflict {
+                manager: "alpha".into(),
+                field: ".data.k".into()
+            }]
+        );
         let same = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"k": "1"}});
         assert!(server_side_apply(Some(&live), &same, "beta", false, "").is_ok());
         let forced = server_side_apply(Some(&live), &b, "beta", true, "").unwrap();
         assert_eq!(forced["data"]["k"], "2");
-        let a2 = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {}});
+        let a2 =
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {}});
         let after = server_side_apply(Some(&forced), &a2, "alpha", false, "").unwrap();
-        assert_eq!(after["data"], json!({"k": "2"}), "alpha's omitted field is removed, beta's kept");
+        assert_eq!(
+            after["data"],
+            json!({"k": "2"}),
+            "alpha's omitted field is removed, beta's kept"
+        );
     }
 
     #[test]
     fn strategic_merges_containers_by_name() {
         let mut t = json!({"spec": {"containers": [{"name": "a", "image": "1"}, {"name": "b", "image": "1"}]}});
-        strategic_merge(&mut t, &json!({"spec": {"containers": [{"name": "b", "image": "2"}]}, "x": null}));
+        strategic_merge(
+            &mut t,
+            &json!({"spec": {"containers": [{"name": "b", "image": "2"}]}, "x": null}),
+        );
         assert_eq!(t["spec"]["containers"][0]["image"], "1");
         assert_eq!(t["spec"]["containers"][1]["image"], "2");
     }

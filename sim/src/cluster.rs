@@ -40,7 +40,11 @@ pub struct SimOptions {
 impl SimOptions {
     /// HTTPS on a free port with the given fixtures.
     pub fn new(fixtures: Vec<String>) -> Self {
-        Self { fixtures, tls: true, ..Default::default() }
+        Self {
+            fixtures,
+            tls: true,
+            ..Default::default()
+        }
     }
 }
 
@@ -97,14 +101,27 @@ impl SimCluster {
         let ca = Arc::new(SimCa::generate()?);
         let mut store = crate::scenario::load(&opts.fixtures, &opts.fixture_names, ca.pem())?;
         for ((ns, name), host) in &opts.route_hosts {
-            store.route_hosts.insert((ns.clone(), name.clone()), host.clone());
-            crate::controllers::after_write(&mut store, &crate::resources::ResKey::new("route.openshift.io", "routes"), ns, name);
+            store
+                .route_hosts
+                .insert((ns.clone(), name.clone()), host.clone());
+            crate::controllers::after_write(
+                &mut store,
+                &crate::resources::ResKey::new("route.openshift.io", "routes"),
+                ns,
+                name,
+            );
             store.seal_history();
         }
         let listener = TcpListener::bind(("127.0.0.1", opts.port))
             .await
-            .map_err(|source| SimError::Bind { port: opts.port, source })?;
-        let addr = listener.local_addr().map_err(|source| SimError::Io { context: "reading the bound address".into(), source })?;
+            .map_err(|source| SimError::Bind {
+                port: opts.port,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Io {
+            context: "reading the bound address".into(),
+            source,
+        })?;
         let acceptor = if opts.tls {
             let cert = ca.issue(&["127.0.0.1", "localhost"])?;
             Some(tokio_rustls::TlsAcceptor::from(cert.server_config()?))
@@ -124,7 +141,14 @@ impl SimCluster {
             shutdown: shutdown_rx.clone(),
         });
         let task = tokio::spawn(accept_loop(listener, acceptor, state.clone(), shutdown_rx));
-        Ok(SimCluster { state, addr, tls: opts.tls, ca, shutdown, task: Some(task) })
+        Ok(SimCluster {
+            state,
+            addr,
+            tls: opts.tls,
+            ca,
+            shutdown,
+            task: Some(task),
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -133,7 +157,11 @@ impl SimCluster {
 
     /// `https://127.0.0.1:PORT` (or `http://` without TLS).
     pub fn base_url(&self) -> String {
-        format!("{}://{}", if self.tls { "https" } else { "http" }, self.addr)
+        format!(
+            "{}://{}",
+            if self.tls { "https" } else { "http" },
+            self.addr
+        )
     }
 
     /// The cluster CA certificate (PEM).
@@ -159,9 +187,17 @@ impl SimCluster {
             }
             users
         };
-        let chosen: Vec<&(String, String)> =
-            if user == "admin" { users.iter().collect() } else { users.iter().filter(|(n, _)| n == user).collect() };
-        kubeconfig_yaml(&self.base_url(), self.tls.then(|| self.ca.pem()), &chosen, user)
+        let chosen: Vec<&(String, String)> = if user == "admin" {
+            users.iter().collect()
+        } else {
+            users.iter().filter(|(n, _)| n == user).collect()
+        };
+        kubeconfig_yaml(
+            &self.base_url(),
+            self.tls.then(|| self.ca.pem()),
+            &chosen,
+            user,
+        )
     }
 
     /// Every API request so far (control endpoints excluded).
@@ -192,7 +228,9 @@ impl SimCluster {
     }
 
     pub fn store(&self) -> StoreHandle {
-        StoreHandle { state: self.state.clone() }
+        StoreHandle {
+            state: self.state.clone(),
+        }
     }
 
     /// The scenario's SimConfig (merged from every SimConfig document).
@@ -230,21 +268,41 @@ fn q(s: &str) -> String {
 }
 
 /// Renders a kubeconfig (YAML).
-pub fn kubeconfig_yaml(server: &str, ca_pem: Option<&str>, users: &[&(String, String)], current: &str) -> String {
-    let mut out = String::from("apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster:\n");
+pub fn kubeconfig_yaml(
+    server: &str,
+    ca_pem: Option<&str>,
+    users: &[&(String, String)],
+    current: &str,
+) -> String {
+    let mut out =
+        String::from("apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster:\n");
     out.push_str(&format!("    server: {}\n", q(server)));
     if let Some(ca) = ca_pem {
-        out.push_str(&format!("    certificate-authority-data: {}\n", B64.encode(ca)));
+        out.push_str(&format!(
+            "    certificate-authority-data: {}\n",
+            B64.encode(ca)
+        ));
     }
     out.push_str("contexts:\n");
     for (name, _) in users {
-        out.push_str(&format!("- name: {}\n  context:\n    cluster: sim\n    user: {}\n    namespace: default\n", q(name), q(name)));
+        out.push_str(&format!(
+            "- name: {}\n  context:\n    cluster: sim\n    user: {}\n    namespace: default\n",
+            q(name),
+            q(name)
+        ));
     }
     out.push_str("users:\n");
     for (name, token) in users {
-        out.push_str(&format!("- name: {}\n  user:\n    token: {}\n", q(name), q(token)));
+        out.push_str(&format!(
+            "- name: {}\n  user:\n    token: {}\n",
+            q(name),
+            q(token)
+        ));
     }
-    out.push_str(&format!("current-context: {}\npreferences: {{}}\n", q(current)));
+    out.push_str(&format!(
+        "current-context: {}\npreferences: {{}}\n",
+        q(current)
+    ));
     out
 }
 
@@ -267,7 +325,9 @@ async fn accept_loop(
         tokio::spawn(async move {
             match acceptor {
                 Some(a) => {
-                    if let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), a.accept(tcp)).await {
+                    if let Ok(Ok(tls)) =
+                        tokio::time::timeout(Duration::from_secs(10), a.accept(tcp)).await
+                    {
                         serve_conn(TokioIo::new(tls), state, shutdown).await;
                     }
                 }
@@ -277,14 +337,19 @@ async fn accept_loop(
     }
 }
 
-async fn serve_conn<I>(io: I, state: Arc<AppState>, mut shutdown: tokio::sync::watch::Receiver<bool>)
-where
+async fn serve_conn<I>(
+    io: I,
+    state: Arc<AppState>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let drop_conn = Arc::new(Notify::new());
     let dc = drop_conn.clone();
     let svc = hyper::service::service_fn(move |req| handle(state.clone(), req, dc.clone()));
-    let conn = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(io, svc);
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(io, svc);
     tokio::select! {
         _ = conn => {}
         _ = drop_conn.notified() => {}

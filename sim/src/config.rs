@@ -128,7 +128,10 @@ pub struct MetricsSpec {
 
 impl Default for MetricsSpec {
     fn default() -> Self {
-        Self { vllm: MetricsGeneration::VllmV1, epp: MetricsGeneration::EppInferenceModel }
+        Self {
+            vllm: MetricsGeneration::VllmV1,
+            epp: MetricsGeneration::EppInferenceModel,
+        }
     }
 }
 

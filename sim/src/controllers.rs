@@ -41,18 +41,36 @@ fn key(group: &str, plural: &str) -> ResKey {
 
 /// Registers tokens already present in service-account token Secrets (scenarios captured from a cluster).
 pub fn register_secret_tokens(store: &mut Store) {
-    let secrets: Vec<Value> = store.list(&key("", "secrets"), None).filter(|s| is_sa_secret(s)).cloned().collect();
+    let secrets: Vec<Value> = store
+        .list(&key("", "secrets"), None)
+        .filter(|s| is_sa_secret(s))
+        .cloned()
+        .collect();
     for secret in secrets {
-        let Some(token) = secret.pointer("/data/token").and_then(Value::as_str) else { continue };
-        let Ok(bytes) = B64.decode(token) else { continue };
-        let Ok(token) = String::from_utf8(bytes) else { continue };
+        let Some(token) = secret.pointer("/data/token").and_then(Value::as_str) else {
+            continue;
+        };
+        let Ok(bytes) = B64.decode(token) else {
+            continue;
+        };
+        let Ok(token) = String::from_utf8(bytes) else {
+            continue;
+        };
         let ns = s(&secret, "/metadata/namespace");
         let sa = secret
-            .pointer(&format!("/metadata/annotations/{}", SA_NAME_ANNOTATION.replace('/', "~1")))
+            .pointer(&format!(
+                "/metadata/annotations/{}",
+                SA_NAME_ANNOTATION.replace('/', "~1")
+            ))
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let uid = store.get(&key("", "serviceaccounts"), ns, sa).map(|o| s(o, "/metadata/uid").to_string()).unwrap_or_default();
-        store.tokens.insert(token, UserInfo::service_account(ns, sa, &uid));
+        let uid = store
+            .get(&key("", "serviceaccounts"), ns, sa)
+            .map(|o| s(o, "/metadata/uid").to_string())
+            .unwrap_or_default();
+        store
+            .tokens
+            .insert(token, UserInfo::service_account(ns, sa, &uid));
     }
 }
 
@@ -62,38 +80,65 @@ fn is_sa_secret(secret: &Value) -> bool {
 
 fn sa_annotation(secret: &Value) -> &str {
     secret
-        .pointer(&format!("/metadata/annotations/{}", SA_NAME_ANNOTATION.replace('/', "~1")))
+        .pointer(&format!(
+            "/metadata/annotations/{}",
+            SA_NAME_ANNOTATION.replace('/', "~1")
+        ))
         .and_then(Value::as_str)
         .unwrap_or_default()
 }
 
 /// Issues a token for a ServiceAccount and registers it.
 pub fn issue_sa_token(store: &mut Store, ns: &str, sa: &str) -> String {
-    let uid = store.get(&key("", "serviceaccounts"), ns, sa).map(|o| s(o, "/metadata/uid").to_string()).unwrap_or_default();
+    let uid = store
+        .get(&key("", "serviceaccounts"), ns, sa)
+        .map(|o| s(o, "/metadata/uid").to_string())
+        .unwrap_or_default();
     let token = random_token("sim-sa.");
-    store.tokens.insert(token.clone(), UserInfo::service_account(ns, sa, &uid));
+    store
+        .tokens
+        .insert(token.clone(), UserInfo::service_account(ns, sa, &uid));
     token
 }
 
 fn reconcile_sa_secret(store: &mut Store, ns: &str, name: &str) {
-    let Some(secret) = store.get(&key("", "secrets"), ns, name) else { return };
-    if !is_sa_secret(secret) || secret.pointer("/data/token").and_then(Value::as_str).is_some_and(|t| !t.is_empty()) {
+    let Some(secret) = store.get(&key("", "secrets"), ns, name) else {
+        return;
+    };
+    if !is_sa_secret(secret)
+        || secret
+            .pointer("/data/token")
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.is_empty())
+    {
         return;
     }
     let sa = sa_annotation(secret).to_string();
-    let Some(sa_obj) = store.get(&key("", "serviceaccounts"), ns, &sa) else { return };
+    let Some(sa_obj) = store.get(&key("", "serviceaccounts"), ns, &sa) else {
+        return;
+    };
     let sa_uid = s(sa_obj, "/metadata/uid").to_string();
     let mut secret = secret.clone();
     let token = issue_sa_token(store, ns, &sa);
     set_str(&mut secret, &["data", "token"], &B64.encode(&token));
     set_str(&mut secret, &["data", "ca.crt"], &B64.encode(&store.ca_pem));
     set_str(&mut secret, &["data", "namespace"], &B64.encode(ns));
-    set_str(&mut secret, &["metadata", "annotations", "kubernetes.io/service-account.uid"], &sa_uid);
+    set_str(
+        &mut secret,
+        &[
+            "metadata",
+            "annotations",
+            "kubernetes.io/service-account.uid",
+        ],
+        &sa_uid,
+    );
     store.put(&key("", "secrets"), secret);
 }
 
 fn reconcile_namespace(store: &mut Store, name: &str) {
-    let Some(ns) = store.get(&key("", "namespaces"), "", name) else { return };
+    let Some(ns) = store.get(&key("", "namespaces"), "", name) else {
+        return;
+    };
     if ns.pointer("/status/phase").is_some() {
         return;
     }
@@ -104,15 +149,22 @@ fn reconcile_namespace(store: &mut Store, name: &str) {
 
 fn reconcile_route(store: &mut Store, ns: &str, name: &str) {
     let rk = key("route.openshift.io", "routes");
-    let Some(route) = store.get(&rk, ns, name) else { return };
-    let forced = store.route_hosts.get(&(ns.to_string(), name.to_string())).cloned();
+    let Some(route) = store.get(&rk, ns, name) else {
+        return;
+    };
+    let forced = store
+        .route_hosts
+        .get(&(ns.to_string(), name.to_string()))
+        .cloned();
     let current = s(route, "/spec/host").to_string();
     let host = match (&forced, current.is_empty()) {
         (Some(h), _) => h.clone(),
         (None, true) => format!("{name}-{ns}.{ROUTE_DOMAIN}"),
         (None, false) => current.clone(),
     };
-    let ingress_host = route.pointer("/status/ingress/0/host").and_then(Value::as_str);
+    let ingress_host = route
+        .pointer("/status/ingress/0/host")
+        .and_then(Value::as_str);
     if host == current && ingress_host == Some(host.as_str()) {
         return;
     }
@@ -144,17 +196,26 @@ fn ensure(store: &mut Store, k: &ResKey, mut obj: Value) {
 }
 
 fn grafana_enabled(store: &Store) -> bool {
-    store.registry.get(&key(GRAFANA_GROUP, "grafanas")).is_some()
+    store
+        .registry
+        .get(&key(GRAFANA_GROUP, "grafanas"))
+        .is_some()
 }
 
 fn reconcile_grafana(store: &mut Store, ns: &str, name: &str) {
     let gk = key(GRAFANA_GROUP, "grafanas");
-    let Some(g) = store.get(&gk, ns, name).cloned() else { return };
+    let Some(g) = store.get(&gk, ns, name).cloned() else {
+        return;
+    };
     let owner = json!([{
         "apiVersion": s(&g, "/apiVersion"), "kind": "Grafana", "name": name, "uid": s(&g, "/metadata/uid"),
         "controller": true, "blockOwnerDeletion": true,
     }]);
-    let version = g.pointer("/spec/version").and_then(Value::as_str).unwrap_or("12.1.0").to_string();
+    let version = g
+        .pointer("/spec/version")
+        .and_then(Value::as_str)
+        .unwrap_or("12.1.0")
+        .to_string();
     let labels = json!({"app": "grafana", "app.kubernetes.io/managed-by": "grafana-operator"});
     let deploy = format!("{name}-deployment");
     ensure(
@@ -173,7 +234,12 @@ fn reconcile_grafana(store: &mut Store, ns: &str, name: &str) {
         .get(&key("apps", "deployments"), ns, &deploy)
         .map(|d| s(d, "/metadata/uid").to_string())
         .unwrap_or_default();
-    let hash = format!("{:x}", name.bytes().fold(5381u32, |h, b| h.wrapping_mul(33) ^ b as u32) % 0xfffff);
+    let hash = format!(
+        "{:x}",
+        name.bytes()
+            .fold(5381u32, |h, b| h.wrapping_mul(33) ^ b as u32)
+            % 0xfffff
+    );
     let now = now_rfc3339();
     ensure(
         store,
@@ -199,7 +265,12 @@ fn reconcile_grafana(store: &mut Store, ns: &str, name: &str) {
             "spec": {"selector": {"app": "grafana"}, "type": "ClusterIP", "clusterIP": "172.30.0.200",
                 "ports": [{"name": "grafana", "port": 3000, "protocol": "TCP", "targetPort": "grafana-http"}]}}),
     );
-    if g.pointer("/spec/route").is_some() && store.registry.get(&key("route.openshift.io", "routes")).is_some() {
+    if g.pointer("/spec/route").is_some()
+        && store
+            .registry
+            .get(&key("route.openshift.io", "routes"))
+            .is_some()
+    {
         let api_version = store
             .registry
             .get(&key("route.openshift.io", "routes"))
@@ -214,7 +285,10 @@ fn reconcile_grafana(store: &mut Store, ns: &str, name: &str) {
                     "tls": {"termination": "edge"}, "wildcardPolicy": "None"}}),
         );
     }
-    if g.pointer("/spec/disableDefaultAdminSecret").and_then(Value::as_bool) != Some(true) {
+    if g.pointer("/spec/disableDefaultAdminSecret")
+        .and_then(Value::as_bool)
+        != Some(true)
+    {
         ensure(
             store,
             &key("", "secrets"),
@@ -226,11 +300,19 @@ fn reconcile_grafana(store: &mut Store, ns: &str, name: &str) {
     }
     let want = json!({"stage": "complete", "stageStatus": "success",
         "adminUrl": format!("http://{svc}.{ns}:3000"), "version": version});
-    let Some(mut g) = store.get(&gk, ns, name).cloned() else { return };
+    let Some(mut g) = store.get(&gk, ns, name).cloned() else {
+        return;
+    };
     let current = g.get("status").cloned().unwrap_or(Value::Null);
-    let same = ["stage", "stageStatus", "adminUrl", "version"].iter().all(|k| current.get(*k) == want.get(*k));
+    let same = ["stage", "stageStatus", "adminUrl", "version"]
+        .iter()
+        .all(|k| current.get(*k) == want.get(*k));
     if !same {
-        let mut status = if current.is_object() { current } else { json!({}) };
+        let mut status = if current.is_object() {
+            current
+        } else {
+            json!({})
+        };
         if let (Some(m), Some(w)) = (status.as_object_mut(), want.as_object()) {
             for (k, v) in w {
                 m.insert(k.clone(), v.clone());
@@ -249,14 +331,28 @@ const GRAFANA_CHILDREN: &[(&str, &str)] = &[
 ];
 
 fn reconcile_grafana_child(store: &mut Store, plural: &str, ns: &str, name: &str) {
-    let Some(cond_type) = GRAFANA_CHILDREN.iter().find(|(p, _)| *p == plural).map(|(_, c)| *c) else { return };
+    let Some(cond_type) = GRAFANA_CHILDREN
+        .iter()
+        .find(|(p, _)| *p == plural)
+        .map(|(_, c)| *c)
+    else {
+        return;
+    };
     let ck = key(GRAFANA_GROUP, plural);
-    let Some(obj) = store.get(&ck, ns, name).cloned() else { return };
+    let Some(obj) = store.get(&ck, ns, name).cloned() else {
+        return;
+    };
     let matching = match LabelSelector::from_object(obj.pointer("/spec/instanceSelector")) {
-        Ok(sel) => store.list(&key(GRAFANA_GROUP, "grafanas"), Some(ns)).filter(|g| sel.matches(g)).count(),
+        Ok(sel) => store
+            .list(&key(GRAFANA_GROUP, "grafanas"), Some(ns))
+            .filter(|g| sel.matches(g))
+            .count(),
         Err(_) => 0,
     };
-    let generation = obj.pointer("/metadata/generation").cloned().unwrap_or(json!(1));
+    let generation = obj
+        .pointer("/metadata/generation")
+        .cloned()
+        .unwrap_or(json!(1));
     let current = obj.get("status").cloned().unwrap_or(json!({}));
     let current_types: Vec<(&str, &str)> = current
         .get("conditions")
@@ -272,7 +368,11 @@ fn reconcile_grafana_child(store: &mut Store, plural: &str, ns: &str, name: &str
             vec![("NoMatchingInstance", "True")],
         )
     } else {
-        let uid = obj.pointer("/spec/uid").and_then(Value::as_str).unwrap_or(s(&obj, "/metadata/uid")).to_string();
+        let uid = obj
+            .pointer("/spec/uid")
+            .and_then(Value::as_str)
+            .unwrap_or(s(&obj, "/metadata/uid"))
+            .to_string();
         (
             json!({"uid": uid, "lastResync": now, "conditions": [{"type": cond_type, "status": "True",
                 "reason": "ApplySuccessful", "message": format!("{} synchronized to {matching} instances",
@@ -292,8 +392,10 @@ fn reconcile_grafana_child(store: &mut Store, plural: &str, ns: &str, name: &str
 
 fn reconcile_grafana_children_in(store: &mut Store, ns: &str) {
     for (plural, _) in GRAFANA_CHILDREN {
-        let names: Vec<String> =
-            store.list(&key(GRAFANA_GROUP, plural), Some(ns)).map(|o| s(o, "/metadata/name").to_string()).collect();
+        let names: Vec<String> = store
+            .list(&key(GRAFANA_GROUP, plural), Some(ns))
+            .map(|o| s(o, "/metadata/name").to_string())
+            .collect();
         for n in names {
             reconcile_grafana_child(store, plural, ns, &n);
         }
@@ -327,7 +429,9 @@ fn after_write_depth(store: &mut Store, k: &ResKey, ns: &str, name: &str, depth:
             reconcile_grafana(store, ns, name);
             reconcile_grafana_children_in(store, ns);
         }
-        (GRAFANA_GROUP, plural) if grafana_enabled(store) => reconcile_grafana_child(store, plural, ns, name),
+        (GRAFANA_GROUP, plural) if grafana_enabled(store) => {
+            reconcile_grafana_child(store, plural, ns, name)
+        }
         _ => {}
     }
 }
@@ -339,15 +443,27 @@ pub fn reconcile_all(store: &mut Store) {
         .filter(|(k, o)| match (k.group.as_str(), k.plural.as_str()) {
             ("", "secrets") => is_sa_secret(o),
             ("", "namespaces") | ("route.openshift.io", "routes") => true,
-            (GRAFANA_GROUP, _) => o.get("status").is_none_or(|st| st.as_object().is_none_or(|m| m.is_empty())),
+            (GRAFANA_GROUP, _) => o
+                .get("status")
+                .is_none_or(|st| st.as_object().is_none_or(|m| m.is_empty())),
             _ => false,
         })
-        .map(|(k, o)| (k.clone(), s(o, "/metadata/namespace").to_string(), s(o, "/metadata/name").to_string()))
+        .map(|(k, o)| {
+            (
+                k.clone(),
+                s(o, "/metadata/namespace").to_string(),
+                s(o, "/metadata/name").to_string(),
+            )
+        })
         .collect();
     for (k, ns, name) in pending {
         match (k.group.as_str(), k.plural.as_str()) {
-            (GRAFANA_GROUP, "grafanas") if grafana_enabled(store) => reconcile_grafana(store, &ns, &name),
-            (GRAFANA_GROUP, plural) if grafana_enabled(store) => reconcile_grafana_child(store, plural, &ns, &name),
+            (GRAFANA_GROUP, "grafanas") if grafana_enabled(store) => {
+                reconcile_grafana(store, &ns, &name)
+            }
+            (GRAFANA_GROUP, plural) if grafana_enabled(store) => {
+                reconcile_grafana_child(store, plural, &ns, &name)
+            }
             _ => after_write(store, &k, &ns, &name),
         }
     }

@@ -19,13 +19,20 @@ pub fn api_versions(addr: &str) -> Value {
 }
 
 fn group_entry(name: &str, versions: &[String]) -> Value {
-    let vs: Vec<Value> = versions.iter().map(|v| json!({"groupVersion": format!("{name}/{v}"), "version": v})).collect();
+    let vs: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({"groupVersion": format!("{name}/{v}"), "version": v}))
+        .collect();
     json!({"name": name, "versions": vs, "preferredVersion": vs.first().cloned().unwrap_or(Value::Null)})
 }
 
 pub fn api_group_list(reg: &Registry) -> Value {
-    let groups: Vec<Value> =
-        reg.groups().iter().filter(|(g, _)| !g.is_empty()).map(|(g, vs)| group_entry(g, vs)).collect();
+    let groups: Vec<Value> = reg
+        .groups()
+        .iter()
+        .filter(|(g, _)| !g.is_empty())
+        .map(|(g, vs)| group_entry(g, vs))
+        .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
@@ -41,20 +48,36 @@ pub fn api_group(reg: &Registry, group: &str) -> Option<Value> {
 fn subresources(r: &ResourceInfo) -> Vec<(String, String, Vec<&'static str>)> {
     let mut out = Vec::new();
     if r.status {
-        out.push(("status".to_string(), r.kind.clone(), vec!["get", "patch", "update"]));
+        out.push((
+            "status".to_string(),
+            r.kind.clone(),
+            vec!["get", "patch", "update"],
+        ));
     }
     if r.scale {
-        out.push(("scale".to_string(), "Scale".to_string(), vec!["get", "patch", "update"]));
+        out.push((
+            "scale".to_string(),
+            "Scale".to_string(),
+            vec!["get", "patch", "update"],
+        ));
     }
     match (r.group.as_str(), r.plural.as_str()) {
         ("", "pods") => {
             out.push(("log".into(), "Pod".into(), vec!["get"]));
-            out.push(("proxy".into(), "PodProxyOptions".into(), vec!["create", "delete", "get", "patch", "update"]));
+            out.push((
+                "proxy".into(),
+                "PodProxyOptions".into(),
+                vec!["create", "delete", "get", "patch", "update"],
+            ));
         }
-        ("", "services") => {
-            out.push(("proxy".into(), "ServiceProxyOptions".into(), vec!["create", "delete", "get", "patch", "update"]))
+        ("", "services") => out.push((
+            "proxy".into(),
+            "ServiceProxyOptions".into(),
+            vec!["create", "delete", "get", "patch", "update"],
+        )),
+        ("", "serviceaccounts") => {
+            out.push(("token".into(), "TokenRequest".into(), vec!["create"]))
         }
-        ("", "serviceaccounts") => out.push(("token".into(), "TokenRequest".into(), vec!["create"])),
         _ => {}
     }
     out
@@ -63,7 +86,10 @@ fn subresources(r: &ResourceInfo) -> Vec<(String, String, Vec<&'static str>)> {
 /// The APIResourceList for one group-version, or None when nothing is served there.
 pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value> {
     let mut resources = Vec::new();
-    for r in reg.all().filter(|r| r.group == group && r.versions.iter().any(|v| v == version)) {
+    for r in reg
+        .all()
+        .filter(|r| r.group == group && r.versions.iter().any(|v| v == version))
+    {
         let mut e = json!({"name": r.plural, "singularName": r.singular, "namespaced": r.namespaced, "kind": r.kind,
             "verbs": r.verbs()});
         if !r.short_names.is_empty() {
@@ -86,12 +112,22 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
     if resources.is_empty() {
         return None;
     }
-    let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-    Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}))
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
+    )
 }
 
 fn hash(s: &str) -> String {
-    format!("{:016X}", s.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3)))
+    format!(
+        "{:016X}",
+        s.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64)
+            .wrapping_mul(0x100000001b3))
+    )
 }
 
 /// `/openapi/v3`: one path per served group-version.
@@ -99,8 +135,15 @@ pub fn openapi_root(reg: &Registry) -> Value {
     let mut paths = serde_json::Map::new();
     for (g, vs) in reg.groups() {
         for v in vs {
-            let p = if g.is_empty() { format!("api/{v}") } else { format!("apis/{g}/{v}") };
-            let url = format!("/openapi/v3/{p}?hash={}", hash(&format!("{p}{}", reg.all().count())));
+            let p = if g.is_empty() {
+                format!("api/{v}")
+            } else {
+                format!("apis/{g}/{v}")
+            };
+            let url = format!(
+                "/openapi/v3/{p}?hash={}",
+                hash(&format!("{p}{}", reg.all().count()))
+            );
             paths.insert(p, json!({"serverRelativeURL": url}));
         }
     }
@@ -110,14 +153,21 @@ pub fn openapi_root(reg: &Registry) -> Value {
 /// `/openapi/v3/{api/v1|apis/g/v}`: a document with a PATCH operation per kind.
 pub fn openapi_group_version(reg: &Registry, group: &str, version: &str) -> Option<Value> {
     let mut paths = serde_json::Map::new();
-    let gv = if group.is_empty() { format!("/api/{version}") } else { format!("/apis/{group}/{version}") };
+    let gv = if group.is_empty() {
+        format!("/api/{version}")
+    } else {
+        format!("/apis/{group}/{version}")
+    };
     let params = json!([
         {"name": "dryRun", "in": "query", "schema": {"type": "string"}, "uniqueItems": true},
         {"name": "fieldManager", "in": "query", "schema": {"type": "string"}, "uniqueItems": true},
         {"name": "fieldValidation", "in": "query", "schema": {"type": "string"}, "uniqueItems": true},
         {"name": "force", "in": "query", "schema": {"type": "boolean"}, "uniqueItems": true},
     ]);
-    for r in reg.all().filter(|r| r.group == group && !r.create_only && r.versions.iter().any(|v| v == version)) {
+    for r in reg
+        .all()
+        .filter(|r| r.group == group && !r.create_only && r.versions.iter().any(|v| v == version))
+    {
         let path = if r.namespaced {
             format!("{gv}/namespaces/{{namespace}}/{}/{{name}}", r.plural)
         } else {
@@ -134,6 +184,8 @@ pub fn openapi_group_version(reg: &Registry, group: &str, version: &str) -> Opti
     if paths.is_empty() {
         return None;
     }
-    Some(json!({"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.32.0-sim"}, "paths": paths,
-        "components": {"schemas": {}}}))
+    Some(
+        json!({"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.32.0-sim"}, "paths": paths,
+        "components": {"schemas": {}}}),
+    )
 }

@@ -119,13 +119,19 @@ impl FaultState {
 
     /// Decides for a resource request.
     pub fn decide(&mut self, group: &str, resource: &str, verb: &str, namespace: &str) -> Decision {
-        let is_write = matches!(verb, "create" | "update" | "patch" | "delete" | "deletecollection");
+        let is_write = matches!(
+            verb,
+            "create" | "update" | "patch" | "delete" | "deletecollection"
+        );
         if is_write {
             self.writes += 1;
             if let Some(nth) = &self.faults.fail_nth_write
                 && nth.n == self.writes
             {
-                return Decision::Status { code: nth.code, retry_after: None };
+                return Decision::Status {
+                    code: nth.code,
+                    retry_after: None,
+                };
             }
         }
         for (i, r) in self.faults.rules.iter().enumerate() {
@@ -143,9 +149,14 @@ impl FaultState {
                 *h += 1;
             }
             return match r.action {
-                FaultAction::Status => Decision::Status { code: r.code, retry_after: r.retry_after },
+                FaultAction::Status => Decision::Status {
+                    code: r.code,
+                    retry_after: r.retry_after,
+                },
                 FaultAction::Drop => Decision::Drop,
-                FaultAction::Timeout => Decision::Delay(Duration::from_millis(r.timeout_ms.unwrap_or(60_000))),
+                FaultAction::Timeout => {
+                    Decision::Delay(Duration::from_millis(r.timeout_ms.unwrap_or(60_000)))
+                }
             };
         }
         Decision::Pass
@@ -161,14 +172,36 @@ mod tests {
         let mut f = FaultState::default();
         f.set(Faults {
             fail_nth_write: Some(NthWrite { n: 2, code: 500 }),
-            rules: vec![FaultRule { resource: "pods".into(), verb: Some("list".into()), code: 403, times: Some(1), ..Default::default() }],
+            rules: vec![FaultRule {
+                resource: "pods".into(),
+                verb: Some("list".into()),
+                code: 403,
+                times: Some(1),
+                ..Default::default()
+            }],
             latency_ms: None,
         });
         assert_eq!(f.decide("", "configmaps", "create", "ns"), Decision::Pass);
         assert_eq!(f.decide("", "configmaps", "get", "ns"), Decision::Pass);
-        assert_eq!(f.decide("", "configmaps", "patch", "ns"), Decision::Status { code: 500, retry_after: None });
+        assert_eq!(
+            f.decide("", "configmaps", "patch", "ns"),
+            Decision::Status {
+                code: 500,
+                retry_after: None
+            }
+        );
         assert_eq!(f.decide("", "configmaps", "patch", "ns"), Decision::Pass);
-        assert_eq!(f.decide("", "pods", "list", "ns"), Decision::Status { code: 403, retry_after: None });
-        assert_eq!(f.decide("", "pods", "list", "ns"), Decision::Pass, "times: 1");
+        assert_eq!(
+            f.decide("", "pods", "list", "ns"),
+            Decision::Status {
+                code: 403,
+                retry_after: None
+            }
+        );
+        assert_eq!(
+            f.decide("", "pods", "list", "ns"),
+            Decision::Pass,
+            "times: 1"
+        );
     }
 }

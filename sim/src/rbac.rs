@@ -27,14 +27,21 @@ impl Attributes {
     /// The message a real API server puts in a Forbidden Status.
     pub fn forbidden_message(&self, user: &str) -> String {
         if let Some(path) = &self.path {
-            return format!("forbidden: User \"{user}\" cannot {} path \"{path}\"", self.verb);
+            return format!(
+                "forbidden: User \"{user}\" cannot {} path \"{path}\"",
+                self.verb
+            );
         }
         let res = if self.subresource.is_empty() {
             self.resource.clone()
         } else {
             format!("{}/{}", self.resource, self.subresource)
         };
-        let subject = if self.name.is_empty() { res.clone() } else { format!("{res} \"{}\"", self.name) };
+        let subject = if self.name.is_empty() {
+            res.clone()
+        } else {
+            format!("{res} \"{}\"", self.name)
+        };
         let scope = if self.namespace.is_empty() {
             "at the cluster scope".to_string()
         } else {
@@ -47,10 +54,14 @@ impl Attributes {
     }
 }
 
-const DISCOVERY_PREFIXES: &[&str] = &["/api", "/apis", "/version", "/openapi", "/healthz", "/livez", "/readyz"];
+const DISCOVERY_PREFIXES: &[&str] = &[
+    "/api", "/apis", "/version", "/openapi", "/healthz", "/livez", "/readyz",
+];
 
 fn strs(v: Option<&Value>) -> Vec<&str> {
-    v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
 }
 
 fn rule_allows(rule: &Value, a: &Attributes) -> bool {
@@ -63,7 +74,10 @@ fn rule_allows(rule: &Value, a: &Attributes) -> bool {
             *u == "*" || *u == path || u.strip_suffix('*').is_some_and(|p| path.starts_with(p))
         });
     }
-    if !strs(rule.get("apiGroups")).iter().any(|g| *g == "*" || *g == a.group) {
+    if !strs(rule.get("apiGroups"))
+        .iter()
+        .any(|g| *g == "*" || *g == a.group)
+    {
         return false;
     }
     let resources = strs(rule.get("resources"));
@@ -72,7 +86,10 @@ fn rule_allows(rule: &Value, a: &Attributes) -> bool {
             *r == "*" || *r == a.resource
         } else {
             let full = format!("{}/{}", a.resource, a.subresource);
-            *r == full || *r == "*" || *r == format!("*/{}", a.subresource) || *r == format!("{}/*", a.resource)
+            *r == full
+                || *r == "*"
+                || *r == format!("*/{}", a.subresource)
+                || *r == format!("{}/*", a.resource)
         }
     });
     if !ok {
@@ -83,13 +100,23 @@ fn rule_allows(rule: &Value, a: &Attributes) -> bool {
 }
 
 fn subject_matches(subject: &Value, user: &UserInfo, binding_ns: &str) -> bool {
-    let kind = subject.get("kind").and_then(Value::as_str).unwrap_or_default();
-    let name = subject.get("name").and_then(Value::as_str).unwrap_or_default();
+    let kind = subject
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let name = subject
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     match kind {
         "User" => user.name == name,
         "Group" => user.groups.iter().any(|g| g == name),
         "ServiceAccount" => {
-            let ns = subject.get("namespace").and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or(binding_ns);
+            let ns = subject
+                .get("namespace")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .unwrap_or(binding_ns);
             user.name == format!("system:serviceaccount:{ns}:{name}")
         }
         _ => false,
@@ -99,26 +126,55 @@ fn subject_matches(subject: &Value, user: &UserInfo, binding_ns: &str) -> bool {
 /// The rules of a ClusterRole including those aggregated into it.
 fn cluster_role_rules<'a>(store: &'a Store, name: &str) -> Vec<&'a Value> {
     let key = ResKey::new("rbac.authorization.k8s.io", "clusterroles");
-    let Some(role) = store.get(&key, "", name) else { return vec![] };
-    let mut rules: Vec<&Value> = role.get("rules").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
-    for sel in role.pointer("/aggregationRule/clusterRoleSelectors").and_then(Value::as_array).into_iter().flatten() {
-        let Ok(sel) = LabelSelector::from_object(Some(sel)) else { continue };
+    let Some(role) = store.get(&key, "", name) else {
+        return vec![];
+    };
+    let mut rules: Vec<&Value> = role
+        .get("rules")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    for sel in role
+        .pointer("/aggregationRule/clusterRoleSelectors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Ok(sel) = LabelSelector::from_object(Some(sel)) else {
+            continue;
+        };
         for other in store.list(&key, None) {
-            if other.pointer("/metadata/name").and_then(Value::as_str) != Some(name) && sel.matches(other) {
-                rules.extend(other.get("rules").and_then(Value::as_array).into_iter().flatten());
+            if other.pointer("/metadata/name").and_then(Value::as_str) != Some(name)
+                && sel.matches(other)
+            {
+                rules.extend(
+                    other
+                        .get("rules")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten(),
+                );
             }
         }
     }
     rules
 }
 
-fn role_ref_rules<'a>(store: &'a Store, role_ref: Option<&Value>, binding_ns: &str) -> Vec<&'a Value> {
+fn role_ref_rules<'a>(
+    store: &'a Store,
+    role_ref: Option<&Value>,
+    binding_ns: &str,
+) -> Vec<&'a Value> {
     let Some(r) = role_ref else { return vec![] };
     let name = r.get("name").and_then(Value::as_str).unwrap_or_default();
     match r.get("kind").and_then(Value::as_str) {
         Some("ClusterRole") => cluster_role_rules(store, name),
         Some("Role") => store
-            .get(&ResKey::new("rbac.authorization.k8s.io", "roles"), binding_ns, name)
+            .get(
+                &ResKey::new("rbac.authorization.k8s.io", "roles"),
+                binding_ns,
+                name,
+            )
             .and_then(|role| role.get("rules"))
             .and_then(Value::as_array)
             .map(|a| a.iter().collect())
@@ -134,22 +190,34 @@ pub fn authorize(store: &Store, user: &UserInfo, a: &Attributes) -> bool {
     }
     if let Some(path) = &a.path
         && a.verb == "get"
-        && DISCOVERY_PREFIXES.iter().any(|p| path == p || path.starts_with(&format!("{p}/")))
+        && DISCOVERY_PREFIXES
+            .iter()
+            .any(|p| path == p || path.starts_with(&format!("{p}/")))
     {
         return true;
     }
     if a.verb == "create"
         && a.group == "authorization.k8s.io"
-        && matches!(a.resource.as_str(), "selfsubjectaccessreviews" | "selfsubjectrulesreviews")
-        || a.verb == "create" && a.group == "authentication.k8s.io" && a.resource == "selfsubjectreviews"
+        && matches!(
+            a.resource.as_str(),
+            "selfsubjectaccessreviews" | "selfsubjectrulesreviews"
+        )
+        || a.verb == "create"
+            && a.group == "authentication.k8s.io"
+            && a.resource == "selfsubjectreviews"
     {
         return true;
     }
     let crb = ResKey::new("rbac.authorization.k8s.io", "clusterrolebindings");
     for b in store.list(&crb, None) {
         let subjects = b.get("subjects").and_then(Value::as_array);
-        if subjects.into_iter().flatten().any(|s| subject_matches(s, user, ""))
-            && role_ref_rules(store, b.get("roleRef"), "").iter().any(|r| rule_allows(r, a))
+        if subjects
+            .into_iter()
+            .flatten()
+            .any(|s| subject_matches(s, user, ""))
+            && role_ref_rules(store, b.get("roleRef"), "")
+                .iter()
+                .any(|r| rule_allows(r, a))
         {
             return true;
         }
@@ -158,8 +226,13 @@ pub fn authorize(store: &Store, user: &UserInfo, a: &Attributes) -> bool {
         let rb = ResKey::new("rbac.authorization.k8s.io", "rolebindings");
         for b in store.list(&rb, Some(&a.namespace)) {
             let subjects = b.get("subjects").and_then(Value::as_array);
-            if subjects.into_iter().flatten().any(|s| subject_matches(s, user, &a.namespace))
-                && role_ref_rules(store, b.get("roleRef"), &a.namespace).iter().any(|r| rule_allows(r, a))
+            if subjects
+                .into_iter()
+                .flatten()
+                .any(|s| subject_matches(s, user, &a.namespace))
+                && role_ref_rules(store, b.get("roleRef"), &a.namespace)
+                    .iter()
+                    .any(|r| rule_allows(r, a))
             {
                 return true;
             }
@@ -180,10 +253,25 @@ fn view_rules() -> Vec<Value> {
         rule(
             &[""],
             &[
-                "configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "pods",
-                "pods/log", "pods/status", "replicationcontrollers", "replicationcontrollers/scale",
-                "replicationcontrollers/status", "serviceaccounts", "services", "services/status", "bindings",
-                "events", "limitranges", "namespaces/status", "resourcequotas", "resourcequotas/status",
+                "configmaps",
+                "endpoints",
+                "persistentvolumeclaims",
+                "persistentvolumeclaims/status",
+                "pods",
+                "pods/log",
+                "pods/status",
+                "replicationcontrollers",
+                "replicationcontrollers/scale",
+                "replicationcontrollers/status",
+                "serviceaccounts",
+                "services",
+                "services/status",
+                "bindings",
+                "events",
+                "limitranges",
+                "namespaces/status",
+                "resourcequotas",
+                "resourcequotas/status",
             ],
             READ,
         ),
@@ -192,16 +280,44 @@ fn view_rules() -> Vec<Value> {
         rule(
             &["apps"],
             &[
-                "controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale",
-                "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets",
-                "statefulsets/scale", "statefulsets/status",
+                "controllerrevisions",
+                "daemonsets",
+                "daemonsets/status",
+                "deployments",
+                "deployments/scale",
+                "deployments/status",
+                "replicasets",
+                "replicasets/scale",
+                "replicasets/status",
+                "statefulsets",
+                "statefulsets/scale",
+                "statefulsets/status",
             ],
             READ,
         ),
-        rule(&["autoscaling"], &["horizontalpodautoscalers", "horizontalpodautoscalers/status"], READ),
-        rule(&["batch"], &["cronjobs", "cronjobs/status", "jobs", "jobs/status"], READ),
-        rule(&["policy"], &["poddisruptionbudgets", "poddisruptionbudgets/status"], READ),
-        rule(&["networking.k8s.io"], &["ingresses", "ingresses/status", "networkpolicies"], READ),
+        rule(
+            &["autoscaling"],
+            &[
+                "horizontalpodautoscalers",
+                "horizontalpodautoscalers/status",
+            ],
+            READ,
+        ),
+        rule(
+            &["batch"],
+            &["cronjobs", "cronjobs/status", "jobs", "jobs/status"],
+            READ,
+        ),
+        rule(
+            &["policy"],
+            &["poddisruptionbudgets", "poddisruptionbudgets/status"],
+            READ,
+        ),
+        rule(
+            &["networking.k8s.io"],
+            &["ingresses", "ingresses/status", "networkpolicies"],
+            READ,
+        ),
         rule(&["metrics.k8s.io"], &["pods", "nodes"], READ),
     ]
 }
@@ -212,22 +328,45 @@ fn edit_rules() -> Vec<Value> {
     rules.push(rule(
         &[""],
         &[
-            "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "configmaps", "endpoints",
-            "persistentvolumeclaims", "replicationcontrollers", "replicationcontrollers/scale", "secrets",
-            "serviceaccounts", "services", "services/proxy",
+            "pods",
+            "pods/attach",
+            "pods/exec",
+            "pods/portforward",
+            "pods/proxy",
+            "configmaps",
+            "endpoints",
+            "persistentvolumeclaims",
+            "replicationcontrollers",
+            "replicationcontrollers/scale",
+            "secrets",
+            "serviceaccounts",
+            "services",
+            "services/proxy",
         ],
         WRITE,
     ));
     rules.push(rule(&[""], &["serviceaccounts/token"], &["create"]));
     rules.push(rule(
         &["apps"],
-        &["daemonsets", "deployments", "deployments/scale", "replicasets", "replicasets/scale", "statefulsets", "statefulsets/scale"],
+        &[
+            "daemonsets",
+            "deployments",
+            "deployments/scale",
+            "replicasets",
+            "replicasets/scale",
+            "statefulsets",
+            "statefulsets/scale",
+        ],
         WRITE,
     ));
     rules.push(rule(&["autoscaling"], &["horizontalpodautoscalers"], WRITE));
     rules.push(rule(&["batch"], &["cronjobs", "jobs"], WRITE));
     rules.push(rule(&["policy"], &["poddisruptionbudgets"], WRITE));
-    rules.push(rule(&["networking.k8s.io"], &["ingresses", "networkpolicies"], WRITE));
+    rules.push(rule(
+        &["networking.k8s.io"],
+        &["ingresses", "networkpolicies"],
+        WRITE,
+    ));
     rules.push(rule(&["discovery.k8s.io"], &["endpointslices"], WRITE));
     rules
 }
@@ -246,8 +385,25 @@ fn aggregated(name: &str, rules: Vec<Value>, aggregate_label: &str) -> Value {
 /// ClusterRoles every cluster has: cluster-admin, admin, edit, view, cluster-monitoring-view.
 pub fn bootstrap_cluster_roles() -> Vec<Value> {
     let mut admin = edit_rules();
-    admin.push(rule(&["rbac.authorization.k8s.io"], &["rolebindings", "roles"], &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]));
-    admin.push(rule(&["authorization.k8s.io"], &["localsubjectaccessreviews"], &["create"]));
+    admin.push(rule(
+        &["rbac.authorization.k8s.io"],
+        &["rolebindings", "roles"],
+        &[
+            "create",
+            "delete",
+            "deletecollection",
+            "get",
+            "list",
+            "patch",
+            "update",
+            "watch",
+        ],
+    ));
+    admin.push(rule(
+        &["authorization.k8s.io"],
+        &["localsubjectaccessreviews"],
+        &["create"],
+    ));
     vec![
         json!({
             "apiVersion": "rbac.authorization.k8s.io/v1",
@@ -259,9 +415,21 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
                 {"nonResourceURLs": ["*"], "verbs": ["*"]},
             ],
         }),
-        aggregated("admin", admin, "rbac.authorization.k8s.io/aggregate-to-admin"),
-        aggregated("edit", edit_rules(), "rbac.authorization.k8s.io/aggregate-to-edit"),
-        aggregated("view", view_rules(), "rbac.authorization.k8s.io/aggregate-to-view"),
+        aggregated(
+            "admin",
+            admin,
+            "rbac.authorization.k8s.io/aggregate-to-admin",
+        ),
+        aggregated(
+            "edit",
+            edit_rules(),
+            "rbac.authorization.k8s.io/aggregate-to-edit",
+        ),
+        aggregated(
+            "view",
+            view_rules(),
+            "rbac.authorization.k8s.io/aggregate-to-view",
+        ),
         json!({
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "ClusterRole",
@@ -280,7 +448,12 @@ mod tests {
     use super::*;
 
     fn attrs(verb: &str, resource: &str, ns: &str) -> Attributes {
-        Attributes { verb: verb.into(), resource: resource.into(), namespace: ns.into(), ..Default::default() }
+        Attributes {
+            verb: verb.into(),
+            resource: resource.into(),
+            namespace: ns.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -307,7 +480,11 @@ mod tests {
         a.name = "a".into();
         assert!(rule_allows(&r, &a));
         let nr = json!({"nonResourceURLs": ["/metrics*"], "verbs": ["get"]});
-        let p = Attributes { verb: "get".into(), path: Some("/metrics/x".into()), ..Default::default() };
+        let p = Attributes {
+            verb: "get".into(),
+            path: Some("/metrics/x".into()),
+            ..Default::default()
+        };
         assert!(rule_allows(&nr, &p));
     }
 }

@@ -18,7 +18,10 @@ pub struct ResKey {
 
 impl ResKey {
     pub fn new(group: &str, plural: &str) -> Self {
-        Self { group: group.to_string(), plural: plural.to_string() }
+        Self {
+            group: group.to_string(),
+            plural: plural.to_string(),
+        }
     }
 }
 
@@ -53,22 +56,39 @@ impl ResourceInfo {
         self.versions.first().map(String::as_str).unwrap_or("v1")
     }
     pub fn group_version(&self, version: &str) -> String {
-        if self.group.is_empty() { version.to_string() } else { format!("{}/{version}", self.group) }
+        if self.group.is_empty() {
+            version.to_string()
+        } else {
+            format!("{}/{version}", self.group)
+        }
     }
     pub fn verbs(&self) -> Vec<&'static str> {
         if self.create_only {
             vec!["create"]
         } else {
-            vec!["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+            vec![
+                "create",
+                "delete",
+                "deletecollection",
+                "get",
+                "list",
+                "patch",
+                "update",
+                "watch",
+            ]
         }
     }
 }
 
 /// Ordering of Kubernetes version strings: GA before beta before alpha, higher numbers first.
 pub fn version_priority(v: &str) -> (u8, u32, u32) {
-    let Some(rest) = v.strip_prefix('v') else { return (0, 0, 0) };
+    let Some(rest) = v.strip_prefix('v') else {
+        return (0, 0, 0);
+    };
     let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let Ok(major) = digits.parse::<u32>() else { return (0, 0, 0) };
+    let Ok(major) = digits.parse::<u32>() else {
+        return (0, 0, 0);
+    };
     let tail = &rest[digits.len()..];
     if tail.is_empty() {
         return (3, major, 0);
@@ -91,7 +111,15 @@ pub fn sort_versions(versions: &mut [String]) {
 }
 
 /// (group, versions, kind, plural, namespaced, short names, status subresource)
-type Builtin = (&'static str, &'static [&'static str], &'static str, &'static str, bool, &'static [&'static str], bool);
+type Builtin = (
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+    bool,
+    &'static [&'static str],
+    bool,
+);
 
 const BUILTINS: &[Builtin] = &[
     ("", &["v1"], "Namespace", "namespaces", false, &["ns"], true),
@@ -100,38 +128,254 @@ const BUILTINS: &[Builtin] = &[
     ("", &["v1"], "Endpoints", "endpoints", true, &["ep"], false),
     ("", &["v1"], "ConfigMap", "configmaps", true, &["cm"], false),
     ("", &["v1"], "Secret", "secrets", true, &[], false),
-    ("", &["v1"], "ServiceAccount", "serviceaccounts", true, &["sa"], false),
+    (
+        "",
+        &["v1"],
+        "ServiceAccount",
+        "serviceaccounts",
+        true,
+        &["sa"],
+        false,
+    ),
     ("", &["v1"], "Node", "nodes", false, &["no"], true),
     ("", &["v1"], "Event", "events", true, &["ev"], false),
-    ("", &["v1"], "PersistentVolumeClaim", "persistentvolumeclaims", true, &["pvc"], true),
-    ("", &["v1"], "PersistentVolume", "persistentvolumes", false, &["pv"], true),
-    ("", &["v1"], "ResourceQuota", "resourcequotas", true, &["quota"], true),
-    ("", &["v1"], "LimitRange", "limitranges", true, &["limits"], false),
-    ("", &["v1"], "ReplicationController", "replicationcontrollers", true, &["rc"], true),
+    (
+        "",
+        &["v1"],
+        "PersistentVolumeClaim",
+        "persistentvolumeclaims",
+        true,
+        &["pvc"],
+        true,
+    ),
+    (
+        "",
+        &["v1"],
+        "PersistentVolume",
+        "persistentvolumes",
+        false,
+        &["pv"],
+        true,
+    ),
+    (
+        "",
+        &["v1"],
+        "ResourceQuota",
+        "resourcequotas",
+        true,
+        &["quota"],
+        true,
+    ),
+    (
+        "",
+        &["v1"],
+        "LimitRange",
+        "limitranges",
+        true,
+        &["limits"],
+        false,
+    ),
+    (
+        "",
+        &["v1"],
+        "ReplicationController",
+        "replicationcontrollers",
+        true,
+        &["rc"],
+        true,
+    ),
     ("", &["v1"], "PodTemplate", "podtemplates", true, &[], false),
-    ("apps", &["v1"], "Deployment", "deployments", true, &["deploy"], true),
-    ("apps", &["v1"], "ReplicaSet", "replicasets", true, &["rs"], true),
-    ("apps", &["v1"], "StatefulSet", "statefulsets", true, &["sts"], true),
-    ("apps", &["v1"], "DaemonSet", "daemonsets", true, &["ds"], true),
-    ("apps", &["v1"], "ControllerRevision", "controllerrevisions", true, &[], false),
+    (
+        "apps",
+        &["v1"],
+        "Deployment",
+        "deployments",
+        true,
+        &["deploy"],
+        true,
+    ),
+    (
+        "apps",
+        &["v1"],
+        "ReplicaSet",
+        "replicasets",
+        true,
+        &["rs"],
+        true,
+    ),
+    (
+        "apps",
+        &["v1"],
+        "StatefulSet",
+        "statefulsets",
+        true,
+        &["sts"],
+        true,
+    ),
+    (
+        "apps",
+        &["v1"],
+        "DaemonSet",
+        "daemonsets",
+        true,
+        &["ds"],
+        true,
+    ),
+    (
+        "apps",
+        &["v1"],
+        "ControllerRevision",
+        "controllerrevisions",
+        true,
+        &[],
+        false,
+    ),
     ("batch", &["v1"], "Job", "jobs", true, &[], true),
     ("batch", &["v1"], "CronJob", "cronjobs", true, &["cj"], true),
-    ("rbac.authorization.k8s.io", &["v1"], "ClusterRole", "clusterroles", false, &[], false),
-    ("rbac.authorization.k8s.io", &["v1"], "ClusterRoleBinding", "clusterrolebindings", false, &[], false),
-    ("rbac.authorization.k8s.io", &["v1"], "Role", "roles", true, &[], false),
-    ("rbac.authorization.k8s.io", &["v1"], "RoleBinding", "rolebindings", true, &[], false),
-    ("apiextensions.k8s.io", &["v1"], "CustomResourceDefinition", "customresourcedefinitions", false, &["crd", "crds"], true),
-    ("discovery.k8s.io", &["v1"], "EndpointSlice", "endpointslices", true, &[], false),
-    ("coordination.k8s.io", &["v1"], "Lease", "leases", true, &[], false),
-    ("networking.k8s.io", &["v1"], "Ingress", "ingresses", true, &["ing"], true),
-    ("networking.k8s.io", &["v1"], "IngressClass", "ingressclasses", false, &[], false),
-    ("networking.k8s.io", &["v1"], "NetworkPolicy", "networkpolicies", true, &["netpol"], false),
-    ("policy", &["v1"], "PodDisruptionBudget", "poddisruptionbudgets", true, &["pdb"], true),
-    ("autoscaling", &["v2", "v1"], "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, &["hpa"], true),
-    ("storage.k8s.io", &["v1"], "StorageClass", "storageclasses", false, &["sc"], false),
-    ("storage.k8s.io", &["v1"], "CSIDriver", "csidrivers", false, &[], false),
-    ("scheduling.k8s.io", &["v1"], "PriorityClass", "priorityclasses", false, &["pc"], false),
-    ("node.k8s.io", &["v1"], "RuntimeClass", "runtimeclasses", false, &[], false),
+    (
+        "rbac.authorization.k8s.io",
+        &["v1"],
+        "ClusterRole",
+        "clusterroles",
+        false,
+        &[],
+        false,
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        &["v1"],
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        false,
+        &[],
+        false,
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        &["v1"],
+        "Role",
+        "roles",
+        true,
+        &[],
+        false,
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        &["v1"],
+        "RoleBinding",
+        "rolebindings",
+        true,
+        &[],
+        false,
+    ),
+    (
+        "apiextensions.k8s.io",
+        &["v1"],
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        false,
+        &["crd", "crds"],
+        true,
+    ),
+    (
+        "discovery.k8s.io",
+        &["v1"],
+        "EndpointSlice",
+        "endpointslices",
+        true,
+        &[],
+        false,
+    ),
+    (
+        "coordination.k8s.io",
+        &["v1"],
+        "Lease",
+        "leases",
+        true,
+        &[],
+        false,
+    ),
+    (
+        "networking.k8s.io",
+        &["v1"],
+        "Ingress",
+        "ingresses",
+        true,
+        &["ing"],
+        true,
+    ),
+    (
+        "networking.k8s.io",
+        &["v1"],
+        "IngressClass",
+        "ingressclasses",
+        false,
+        &[],
+        false,
+    ),
+    (
+        "networking.k8s.io",
+        &["v1"],
+        "NetworkPolicy",
+        "networkpolicies",
+        true,
+        &["netpol"],
+        false,
+    ),
+    (
+        "policy",
+        &["v1"],
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        true,
+        &["pdb"],
+        true,
+    ),
+    (
+        "autoscaling",
+        &["v2", "v1"],
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        true,
+        &["hpa"],
+        true,
+    ),
+    (
+        "storage.k8s.io",
+        &["v1"],
+        "StorageClass",
+        "storageclasses",
+        false,
+        &["sc"],
+        false,
+    ),
+    (
+        "storage.k8s.io",
+        &["v1"],
+        "CSIDriver",
+        "csidrivers",
+        false,
+        &[],
+        false,
+    ),
+    (
+        "scheduling.k8s.io",
+        &["v1"],
+        "PriorityClass",
+        "priorityclasses",
+        false,
+        &["pc"],
+        false,
+    ),
+    (
+        "node.k8s.io",
+        &["v1"],
+        "RuntimeClass",
+        "runtimeclasses",
+        false,
+        &[],
+        false,
+    ),
     (
         "admissionregistration.k8s.io",
         &["v1"],
@@ -150,19 +394,73 @@ const BUILTINS: &[Builtin] = &[
         &[],
         false,
     ),
-    ("apiregistration.k8s.io", &["v1"], "APIService", "apiservices", false, &[], true),
-    ("events.k8s.io", &["v1"], "Event", "events", true, &["ev"], false),
-    ("certificates.k8s.io", &["v1"], "CertificateSigningRequest", "certificatesigningrequests", false, &["csr"], true),
+    (
+        "apiregistration.k8s.io",
+        &["v1"],
+        "APIService",
+        "apiservices",
+        false,
+        &[],
+        true,
+    ),
+    (
+        "events.k8s.io",
+        &["v1"],
+        "Event",
+        "events",
+        true,
+        &["ev"],
+        false,
+    ),
+    (
+        "certificates.k8s.io",
+        &["v1"],
+        "CertificateSigningRequest",
+        "certificatesigningrequests",
+        false,
+        &["csr"],
+        true,
+    ),
 ];
 
 /// Create-only review resources: (group, kind, plural, namespaced).
 const REVIEWS: &[(&str, &str, &str, bool)] = &[
-    ("authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false),
-    ("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews", false),
-    ("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews", false),
-    ("authorization.k8s.io", "LocalSubjectAccessReview", "localsubjectaccessreviews", true),
-    ("authentication.k8s.io", "TokenReview", "tokenreviews", false),
-    ("authentication.k8s.io", "SelfSubjectReview", "selfsubjectreviews", false),
+    (
+        "authorization.k8s.io",
+        "SelfSubjectAccessReview",
+        "selfsubjectaccessreviews",
+        false,
+    ),
+    (
+        "authorization.k8s.io",
+        "SelfSubjectRulesReview",
+        "selfsubjectrulesreviews",
+        false,
+    ),
+    (
+        "authorization.k8s.io",
+        "SubjectAccessReview",
+        "subjectaccessreviews",
+        false,
+    ),
+    (
+        "authorization.k8s.io",
+        "LocalSubjectAccessReview",
+        "localsubjectaccessreviews",
+        true,
+    ),
+    (
+        "authentication.k8s.io",
+        "TokenReview",
+        "tokenreviews",
+        false,
+    ),
+    (
+        "authentication.k8s.io",
+        "SelfSubjectReview",
+        "selfsubjectreviews",
+        false,
+    ),
 ];
 
 /// All resources that currently exist.
@@ -189,13 +487,33 @@ impl Registry {
                 singular: kind.to_lowercase(),
                 namespaced: *namespaced,
                 short_names: short.iter().map(|s| s.to_string()).collect(),
-                categories: if ["pods", "services", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs", "replicationcontrollers", "horizontalpodautoscalers"].contains(plural) && !group.starts_with("events") {
+                categories: if [
+                    "pods",
+                    "services",
+                    "deployments",
+                    "replicasets",
+                    "statefulsets",
+                    "daemonsets",
+                    "jobs",
+                    "cronjobs",
+                    "replicationcontrollers",
+                    "horizontalpodautoscalers",
+                ]
+                .contains(plural)
+                    && !group.starts_with("events")
+                {
                     vec!["all".to_string()]
                 } else {
                     vec![]
                 },
                 status: *status,
-                scale: ["deployments", "replicasets", "statefulsets", "replicationcontrollers"].contains(plural),
+                scale: [
+                    "deployments",
+                    "replicasets",
+                    "statefulsets",
+                    "replicationcontrollers",
+                ]
+                .contains(plural),
                 create_only: false,
                 builtin: true,
                 from_crd: false,
@@ -234,14 +552,19 @@ impl Registry {
     /// The resource for `apiVersion` + `kind`, if it exists and serves that version.
     pub fn by_kind(&self, api_version: &str, kind: &str) -> Option<&ResourceInfo> {
         let (group, version) = split_api_version(api_version);
-        self.resources
-            .values()
-            .find(|r| r.group == group && r.kind == kind && !r.create_only && r.versions.iter().any(|v| v == version))
+        self.resources.values().find(|r| {
+            r.group == group
+                && r.kind == kind
+                && !r.create_only
+                && r.versions.iter().any(|v| v == version)
+        })
     }
 
     /// The resource for a group and kind, any version.
     pub fn by_group_kind(&self, group: &str, kind: &str) -> Option<&ResourceInfo> {
-        self.resources.values().find(|r| r.group == group && r.kind == kind && !r.create_only)
+        self.resources
+            .values()
+            .find(|r| r.group == group && r.kind == kind && !r.create_only)
     }
 
     /// Group → served versions (preferred first), for `/apis`.
@@ -263,21 +586,43 @@ impl Registry {
 
     /// Adds (or refreshes) the resource a CRD object defines. Returns its key.
     pub fn register_crd(&mut self, crd: &Value) -> Result<ResKey, String> {
-        let spec = crd.get("spec").ok_or("CustomResourceDefinition has no spec")?;
-        let group = spec.get("group").and_then(Value::as_str).ok_or("CRD spec.group is missing")?;
+        let spec = crd
+            .get("spec")
+            .ok_or("CustomResourceDefinition has no spec")?;
+        let group = spec
+            .get("group")
+            .and_then(Value::as_str)
+            .ok_or("CRD spec.group is missing")?;
         let names = spec.get("names").ok_or("CRD spec.names is missing")?;
-        let plural = names.get("plural").and_then(Value::as_str).ok_or("CRD spec.names.plural is missing")?;
-        let kind = names.get("kind").and_then(Value::as_str).ok_or("CRD spec.names.kind is missing")?;
+        let plural = names
+            .get("plural")
+            .and_then(Value::as_str)
+            .ok_or("CRD spec.names.plural is missing")?;
+        let kind = names
+            .get("kind")
+            .and_then(Value::as_str)
+            .ok_or("CRD spec.names.kind is missing")?;
         let str_list = |v: Option<&Value>| -> Vec<String> {
             v.and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let mut versions = Vec::new();
         let mut status = false;
         let mut scale = false;
-        for v in spec.get("versions").and_then(Value::as_array).into_iter().flatten() {
-            let Some(name) = v.get("name").and_then(Value::as_str) else { continue };
+        for v in spec
+            .get("versions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(name) = v.get("name").and_then(Value::as_str) else {
+                continue;
+            };
             if v.get("served").and_then(Value::as_bool) == Some(false) {
                 continue;
             }
@@ -293,7 +638,10 @@ impl Registry {
                 return Err("CRD serves no version".into());
             }
         }
-        status |= spec.get("subresources").and_then(|s| s.get("status")).is_some();
+        status |= spec
+            .get("subresources")
+            .and_then(|s| s.get("status"))
+            .is_some();
         sort_versions(&mut versions);
         let key = ResKey::new(group, plural);
         let namespaced = spec.get("scope").and_then(Value::as_str) != Some("Cluster");
@@ -371,7 +719,10 @@ mod tests {
 
     #[test]
     fn version_order() {
-        let mut v: Vec<String> = ["v1alpha1", "v1beta1", "v1", "v2", "v1alpha2"].iter().map(|s| s.to_string()).collect();
+        let mut v: Vec<String> = ["v1alpha1", "v1beta1", "v1", "v2", "v1alpha2"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         sort_versions(&mut v);
         assert_eq!(v, ["v2", "v1", "v1beta1", "v1alpha2", "v1alpha1"]);
     }
@@ -381,7 +732,10 @@ mod tests {
         let mut r = Registry::new();
         let crd = serde_json::json!({"spec": {"group": "apps", "names": {"plural": "deployments", "kind": "Deployment"},
             "scope": "Namespaced", "versions": [{"name": "v1", "served": true}]}});
-        assert_eq!(r.register_crd(&crd).unwrap(), ResKey::new("apps", "deployments"));
+        assert_eq!(
+            r.register_crd(&crd).unwrap(),
+            ResKey::new("apps", "deployments")
+        );
         assert!(r.get(&ResKey::new("apps", "deployments")).unwrap().builtin);
         assert!(r.unregister_crd(&crd).is_none());
         assert!(r.get(&ResKey::new("apps", "deployments")).is_some());

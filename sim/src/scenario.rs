@@ -60,7 +60,10 @@ fn split_documents(text: &str) -> Vec<(usize, String)> {
 pub fn parse_fixtures(fixtures: &[String], names: &[String]) -> Result<Vec<Doc>, SimError> {
     let mut out = Vec::new();
     for (fi, text) in fixtures.iter().enumerate() {
-        let fixture = names.get(fi).cloned().unwrap_or_else(|| format!("fixture #{}", fi + 1));
+        let fixture = names
+            .get(fi)
+            .cloned()
+            .unwrap_or_else(|| format!("fixture #{}", fi + 1));
         for (index, doc) in split_documents(text) {
             let value: Value = serde_saphyr::from_str(&doc).map_err(|e| SimError::Yaml {
                 fixture: fixture.clone(),
@@ -78,12 +81,31 @@ pub fn parse_fixtures(fixtures: &[String], names: &[String]) -> Result<Vec<Doc>,
                     });
                 }
             }
-            if value.get("kind").and_then(Value::as_str) == Some("List") || value.get("items").is_some_and(Value::is_array) && value.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List")) {
-                for item in value.get("items").and_then(Value::as_array).into_iter().flatten() {
-                    out.push(Doc { fixture: fixture.clone(), index, object: item.clone() });
+            if value.get("kind").and_then(Value::as_str) == Some("List")
+                || value.get("items").is_some_and(Value::is_array)
+                    && value
+                        .get("kind")
+                        .and_then(Value::as_str)
+                        .is_some_and(|k| k.ends_with("List"))
+            {
+                for item in value
+                    .get("items")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    out.push(Doc {
+                        fixture: fixture.clone(),
+                        index,
+                        object: item.clone(),
+                    });
                 }
             } else {
-                out.push(Doc { fixture: fixture.clone(), index, object: value });
+                out.push(Doc {
+                    fixture: fixture.clone(),
+                    index,
+                    object: value,
+                });
             }
         }
     }
@@ -109,10 +131,20 @@ fn merge_json(base: &mut Value, over: &Value) {
 type Identity = (String, String, String, String);
 
 fn doc_identity(obj: &Value) -> Identity {
-    let s = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+    let s = |p: &str| {
+        obj.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     let api_version = s("/apiVersion");
     let (group, _) = split_api_version(&api_version);
-    (group.to_string(), s("/kind"), s("/metadata/namespace"), s("/metadata/name"))
+    (
+        group.to_string(),
+        s("/kind"),
+        s("/metadata/namespace"),
+        s("/metadata/name"),
+    )
 }
 
 /// Parses a `remove` entry (`apiVersion/kind/namespace/name` or `apiVersion/kind/name`; apiVersion
@@ -120,7 +152,10 @@ fn doc_identity(obj: &Value) -> Identity {
 fn removal_identity(entry: &str) -> Option<Identity> {
     let parts: Vec<&str> = entry.split('/').collect();
     // Core group apiVersion is one segment ("v1"), others two ("apps/v1").
-    let (group, rest) = if parts.first().is_some_and(|p| crate::resources::version_priority(p).0 > 0) {
+    let (group, rest) = if parts
+        .first()
+        .is_some_and(|p| crate::resources::version_priority(p).0 > 0)
+    {
         (String::new(), &parts[1..])
     } else if parts.len() >= 2 {
         (parts[0].to_string(), &parts[2..])
@@ -147,8 +182,16 @@ pub fn resolve(docs: Vec<Doc>) -> Result<Scenario, SimError> {
     let mut spec = json!({});
     let mut removals = Vec::new();
     for doc in docs {
-        let kind = doc.object.get("kind").and_then(Value::as_str).unwrap_or_default();
-        let api_version = doc.object.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+        let kind = doc
+            .object
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let api_version = doc
+            .object
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if kind.is_empty() || api_version.is_empty() {
             return Err(SimError::InvalidObject {
                 fixture: doc.fixture,
@@ -158,11 +201,12 @@ pub fn resolve(docs: Vec<Doc>) -> Result<Scenario, SimError> {
         }
         if kind == SIM_KIND {
             let s = doc.object.get("spec").cloned().unwrap_or(json!({}));
-            let parsed: SimConfig = serde_json::from_value(s.clone()).map_err(|e| SimError::Config {
-                fixture: doc.fixture.clone(),
-                doc: doc.index,
-                message: e.to_string(),
-            })?;
+            let parsed: SimConfig =
+                serde_json::from_value(s.clone()).map_err(|e| SimError::Config {
+                    fixture: doc.fixture.clone(),
+                    doc: doc.index,
+                    message: e.to_string(),
+                })?;
             for entry in &parsed.remove {
                 let id = removal_identity(entry).ok_or_else(|| SimError::Config {
                     fixture: doc.fixture.clone(),
@@ -181,7 +225,12 @@ pub fn resolve(docs: Vec<Doc>) -> Result<Scenario, SimError> {
             merge_json(&mut spec, &s);
             continue;
         }
-        if doc.object.pointer("/metadata/name").and_then(Value::as_str).is_none_or(str::is_empty) {
+        if doc
+            .object
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
             return Err(SimError::InvalidObject {
                 fixture: doc.fixture,
                 doc: doc.index,
@@ -200,7 +249,10 @@ pub fn resolve(docs: Vec<Doc>) -> Result<Scenario, SimError> {
         message: e.to_string(),
     })?;
     config.remove = removals;
-    let objects = order.into_iter().filter_map(|id| by_id.remove(&id)).collect();
+    let objects = order
+        .into_iter()
+        .filter_map(|id| by_id.remove(&id))
+        .collect();
     Ok(Scenario { objects, config })
 }
 
@@ -211,31 +263,54 @@ pub fn load(fixtures: &[String], names: &[String], ca_pem: &str) -> Result<Store
     let crd_key = ResKey::new("apiextensions.k8s.io", "customresourcedefinitions");
     for doc in &scenario.objects {
         if doc.object.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition") {
-            store.registry.register_crd(&doc.object).map_err(|message| SimError::InvalidObject {
-                fixture: doc.fixture.clone(),
-                doc: doc.index,
-                message,
-            })?;
+            store
+                .registry
+                .register_crd(&doc.object)
+                .map_err(|message| SimError::InvalidObject {
+                    fixture: doc.fixture.clone(),
+                    doc: doc.index,
+                    message,
+                })?;
         }
     }
     let mut namespaces_used = Vec::new();
     for doc in scenario.objects {
         let mut obj = doc.object;
-        let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_string();
-        let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
+        let api_version = obj
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let kind = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let Some(info) = store.registry.by_kind(&api_version, &kind) else {
             return Err(SimError::UnknownKind {
                 fixture: doc.fixture,
                 doc: doc.index,
-                name: obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                name: obj
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 api_version,
                 kind,
             });
         };
         let key = info.key();
         if info.namespaced {
-            let ns = obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default().to_string();
-            let ns = if ns.is_empty() { "default".to_string() } else { ns };
+            let ns = obj
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let ns = if ns.is_empty() {
+                "default".to_string()
+            } else {
+                ns
+            };
             set_str(&mut obj, &["metadata", "namespace"], &ns);
             namespaces_used.push(ns);
         } else if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -258,7 +333,11 @@ pub fn load(fixtures: &[String], names: &[String], ca_pem: &str) -> Result<Store
     }
     let cr_key = ResKey::new("rbac.authorization.k8s.io", "clusterroles");
     for role in crate::rbac::bootstrap_cluster_roles() {
-        let name = role.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
+        let name = role
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         if store.get(&cr_key, "", &name).is_none() {
             let mut role = role;
             fill_new_metadata(&mut role);
@@ -275,7 +354,11 @@ pub fn load(fixtures: &[String], names: &[String], ca_pem: &str) -> Result<Store
 fn register_users(store: &mut Store) {
     store.tokens.insert(
         "admin-token".into(),
-        UserInfo { name: "admin".into(), uid: "admin".into(), groups: vec!["system:masters".into(), "system:authenticated".into()] },
+        UserInfo {
+            name: "admin".into(),
+            uid: "admin".into(),
+            groups: vec!["system:masters".into(), "system:authenticated".into()],
+        },
     );
     for u in store.config.users.clone() {
         if u.name == "admin" {
@@ -285,7 +368,14 @@ fn register_users(store: &mut Store) {
         if !groups.iter().any(|g| g == "system:authenticated") {
             groups.push("system:authenticated".into());
         }
-        store.tokens.insert(u.token.clone(), UserInfo { name: u.name.clone(), uid: u.name.clone(), groups });
+        store.tokens.insert(
+            u.token.clone(),
+            UserInfo {
+                name: u.name.clone(),
+                uid: u.name.clone(),
+                groups,
+            },
+        );
     }
     crate::controllers::register_secret_tokens(store);
 }
@@ -312,7 +402,10 @@ mod tests {
             removal_identity("apps/v1/Deployment/ns/d"),
             Some(("apps".into(), "Deployment".into(), "ns".into(), "d".into()))
         );
-        assert_eq!(removal_identity("v1/Namespace/x"), Some(("".into(), "Namespace".into(), "".into(), "x".into())));
+        assert_eq!(
+            removal_identity("v1/Namespace/x"),
+            Some(("".into(), "Namespace".into(), "".into(), "x".into()))
+        );
         assert_eq!(removal_identity("nonsense"), None);
     }
 }

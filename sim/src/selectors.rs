@@ -46,7 +46,11 @@ fn parse_set(s: &str) -> Result<Vec<String>, String> {
         .strip_prefix('(')
         .and_then(|r| r.strip_suffix(')'))
         .ok_or_else(|| format!("expected a parenthesised set, found {s:?}"))?;
-    Ok(inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect())
+    Ok(inner
+        .split(',')
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect())
 }
 
 impl LabelSelector {
@@ -66,9 +70,15 @@ impl LabelSelector {
             } else if let Some((k, v)) = part.split_once('=') {
                 reqs.push(Req::Eq(k.trim().into(), v.trim().into()));
             } else if let Some(idx) = part.find(" notin ") {
-                reqs.push(Req::NotIn(part[..idx].trim().into(), parse_set(&part[idx + 7..])?));
+                reqs.push(Req::NotIn(
+                    part[..idx].trim().into(),
+                    parse_set(&part[idx + 7..])?,
+                ));
             } else if let Some(idx) = part.find(" in ") {
-                reqs.push(Req::In(part[..idx].trim().into(), parse_set(&part[idx + 4..])?));
+                reqs.push(Req::In(
+                    part[..idx].trim().into(),
+                    parse_set(&part[idx + 4..])?,
+                ));
             } else if part.contains(' ') || part.contains('(') {
                 return Err(format!("unable to parse requirement: {part:?}"));
             } else {
@@ -81,20 +91,41 @@ impl LabelSelector {
     /// From a `metav1.LabelSelector` object. `None` / `{}` selects everything.
     pub fn from_object(sel: Option<&Value>) -> Result<Self, String> {
         let mut reqs = Vec::new();
-        let Some(sel) = sel else { return Ok(Self { reqs }) };
+        let Some(sel) = sel else {
+            return Ok(Self { reqs });
+        };
         if let Some(m) = sel.get("matchLabels").and_then(Value::as_object) {
             for (k, v) in m {
-                reqs.push(Req::Eq(k.clone(), v.as_str().unwrap_or_default().to_string()));
+                reqs.push(Req::Eq(
+                    k.clone(),
+                    v.as_str().unwrap_or_default().to_string(),
+                ));
             }
         }
-        for e in sel.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
-            let key = e.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
+        for e in sel
+            .get("matchExpressions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = e
+                .get("key")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             let values: Vec<String> = e
                 .get("values")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
-            let op = e.get("operator").and_then(Value::as_str).unwrap_or_default();
+            let op = e
+                .get("operator")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             reqs.push(match op {
                 "In" => Req::In(key, values),
                 "NotIn" => Req::NotIn(key, values),
@@ -152,9 +183,15 @@ impl FieldSelector {
             } else if let Some((k, v)) = part.split_once('=') {
                 (k, true, v)
             } else {
-                return Err(format!("invalid field selector requirement {part:?}: expected field=value"));
+                return Err(format!(
+                    "invalid field selector requirement {part:?}: expected field=value"
+                ));
             };
-            reqs.push((k.trim().split('.').map(String::from).collect(), eq, v.trim().to_string()));
+            reqs.push((
+                k.trim().split('.').map(String::from).collect(),
+                eq,
+                v.trim().to_string(),
+            ));
         }
         Ok(Self { reqs })
     }
@@ -212,7 +249,11 @@ mod tests {
             ("missing notin (a)", true),
             ("", true),
         ] {
-            assert_eq!(LabelSelector::parse(sel).unwrap().matches(&p), want, "{sel}");
+            assert_eq!(
+                LabelSelector::parse(sel).unwrap().matches(&p),
+                want,
+                "{sel}"
+            );
         }
         assert!(LabelSelector::parse("app in x").is_err());
     }
@@ -220,7 +261,8 @@ mod tests {
     #[test]
     fn label_selector_objects() {
         let p = pod(json!({"app": "grafana"}));
-        let s = LabelSelector::from_object(Some(&json!({"matchLabels": {"app": "grafana"}}))).unwrap();
+        let s =
+            LabelSelector::from_object(Some(&json!({"matchLabels": {"app": "grafana"}}))).unwrap();
         assert!(s.matches(&p));
         let s = LabelSelector::from_object(Some(
             &json!({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["grafana"]}]}),
@@ -232,9 +274,22 @@ mod tests {
     #[test]
     fn fields() {
         let p = pod(json!({}));
-        assert!(FieldSelector::parse("metadata.name=p,status.phase=Running").unwrap().matches(&p));
-        assert!(!FieldSelector::parse("status.phase!=Running").unwrap().matches(&p));
+        assert!(
+            FieldSelector::parse("metadata.name=p,status.phase=Running")
+                .unwrap()
+                .matches(&p)
+        );
+        assert!(
+            !FieldSelector::parse("status.phase!=Running")
+                .unwrap()
+                .matches(&p)
+        );
         assert!(FieldSelector::parse("spec.nodeName=").unwrap().matches(&p));
-        assert_eq!(FieldSelector::parse("metadata.name==p").unwrap().pinned_name(), Some("p"));
+        assert_eq!(
+            FieldSelector::parse("metadata.name==p")
+                .unwrap()
+                .pinned_name(),
+            Some("p")
+        );
     }
 }

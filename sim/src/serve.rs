@@ -1,7 +1,7 @@
 //! `kubectl-llmd demo serve`: run a simulated cluster as a process until SIGINT/SIGTERM.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::cluster::{SimCluster, SimOptions};
@@ -35,14 +35,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), SimError> {
     })
     .await?;
     if let Some(path) = &opts.kubeconfig_out {
-        write_file(path, &cluster.kubeconfig("admin"))?;
-        for u in cluster.config().users {
-            if u.name != "admin" {
-                let mut p = path.clone().into_os_string();
-                p.push(format!(".{}", u.name));
-                write_file(&PathBuf::from(p), &cluster.kubeconfig(&u.name))?;
-            }
-        }
+        write_kubeconfigs(&cluster, path)?;
     }
     {
         let mut out = std::io::stdout().lock();
@@ -54,13 +47,35 @@ pub async fn run(opts: ServeOptions) -> Result<(), SimError> {
     Ok(())
 }
 
-fn write_file(path: &PathBuf, text: &str) -> Result<(), SimError> {
-    std::fs::write(path, text).map_err(|source| SimError::Io { context: format!("writing kubeconfig {}", path.display()), source })
+/// Writes the admin kubeconfig to `path` and each other user's to `<path>.<user>`; returns the paths.
+pub fn write_kubeconfigs(cluster: &SimCluster, path: &Path) -> Result<Vec<PathBuf>, SimError> {
+    let mut written = vec![path.to_path_buf()];
+    write_file(path, &cluster.kubeconfig("admin"))?;
+    for u in cluster.config().users {
+        if u.name != "admin" {
+            let mut p = path.as_os_str().to_os_string();
+            p.push(format!(".{}", u.name));
+            let p = PathBuf::from(p);
+            write_file(&p, &cluster.kubeconfig(&u.name))?;
+            written.push(p);
+        }
+    }
+    Ok(written)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), SimError> {
+    std::fs::write(path, text).map_err(|source| SimError::Io {
+        context: format!("writing kubeconfig {}", path.display()),
+        source,
+    })
 }
 
 async fn wait_for_signal() -> Result<(), SimError> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|source| SimError::Io { context: "installing the SIGTERM handler".into(), source })?;
+        .map_err(|source| SimError::Io {
+            context: "installing the SIGTERM handler".into(),
+            source,
+        })?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}

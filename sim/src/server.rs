@@ -23,13 +23,16 @@ use crate::rbac::{Attributes, authorize};
 use crate::resources::{ResKey, ResourceInfo};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
-use crate::store::{EventType, Store, UserInfo, WatchEvent, fill_new_metadata, identity, set_str, set_value};
+use crate::store::{
+    EventType, Store, UserInfo, WatchEvent, fill_new_metadata, identity, set_str, set_value,
+};
 use crate::util::{now_secs, parse_query, random_suffix, rfc3339};
 
 /// Answers HTTP requests to a pod (through `pods/{name}:{port}/proxy/{path}`): given the Pod object,
 /// the port and the path (with `?query` when present), returns (status, content type, body), or
 /// `None` when nothing listens there.
-pub type PodHttpHook = Arc<dyn Fn(&Value, u16, &str) -> Option<(u16, String, String)> + Send + Sync>;
+pub type PodHttpHook =
+    Arc<dyn Fn(&Value, u16, &str) -> Option<(u16, String, String)> + Send + Sync>;
 
 /// Everything a request handler can reach.
 pub struct AppState {
@@ -124,7 +127,13 @@ fn parse_path(path: &str) -> Parsed {
     } else {
         (None, rest)
     };
-    let mut t = Target { group, version, namespace, plural: rest[0].to_string(), ..Default::default() };
+    let mut t = Target {
+        group,
+        version,
+        namespace,
+        plural: rest[0].to_string(),
+        ..Default::default()
+    };
     if let Some(n) = rest.get(1).filter(|n| !n.is_empty()) {
         t.name = Some(n.to_string());
     }
@@ -172,11 +181,24 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<UserInfo, ApiEr
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .ok_or_else(unauthorized)?;
-    let user = state.read().tokens.get(token).cloned().ok_or_else(unauthorized)?;
-    let Some(imp) = headers.get("impersonate-user").and_then(|v| v.to_str().ok()) else { return Ok(user) };
+    let user = state
+        .read()
+        .tokens
+        .get(token)
+        .cloned()
+        .ok_or_else(unauthorized)?;
+    let Some(imp) = headers
+        .get("impersonate-user")
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(user);
+    };
     if !user.is_master() {
         return Err(ApiError::new(
             403,
@@ -199,16 +221,28 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<UserInfo, ApiEr
         groups.push(format!("system:serviceaccounts:{ns}"));
     }
     groups.push("system:authenticated".into());
-    Ok(UserInfo { name: imp.to_string(), uid: String::new(), groups })
+    Ok(UserInfo {
+        name: imp.to_string(),
+        uid: String::new(),
+        groups,
+    })
 }
 
 /// Entry point for one HTTP request. `drop_conn` closes the connection without a response.
-pub async fn handle(state: Arc<AppState>, req: Request<hyper::body::Incoming>, drop_conn: Arc<Notify>) -> Result<Resp, Infallible> {
+pub async fn handle(
+    state: Arc<AppState>,
+    req: Request<hyper::body::Incoming>,
+    drop_conn: Arc<Notify>,
+) -> Result<Resp, Infallible> {
     let start = Instant::now();
     let start_ms = start.duration_since(state.started).as_secs_f64() * 1000.0;
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let path_q = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| path.clone());
+    let path_q = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| path.clone());
     if path.starts_with("/_sim/") {
         return Ok(control(&state, req).await);
     }
@@ -262,28 +296,49 @@ async fn read_body(req: Request<hyper::body::Incoming>) -> Result<Bytes, ApiErro
 }
 
 fn parse_body(bytes: &[u8]) -> Result<Value, ApiError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| ApiError::bad_request("request body is not UTF-8"))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ApiError::bad_request("request body is not UTF-8"))?;
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        serde_json::from_str(text).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+        serde_json::from_str(text)
+            .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
     } else if trimmed.is_empty() {
         Ok(Value::Null)
     } else {
-        serde_saphyr::from_str(text).map_err(|e| ApiError::bad_request(format!("invalid YAML body: {e}")))
+        serde_saphyr::from_str(text)
+            .map_err(|e| ApiError::bad_request(format!("invalid YAML body: {e}")))
     }
 }
 
-async fn dispatch(state: &Arc<AppState>, req: Request<hyper::body::Incoming>, user: &UserInfo) -> Outcome {
+async fn dispatch(
+    state: &Arc<AppState>,
+    req: Request<hyper::body::Incoming>,
+    user: &UserInfo,
+) -> Outcome {
     let path = req.uri().path().to_string();
-    let query: HashMap<String, String> = parse_query(req.uri().query().unwrap_or_default()).into_iter().collect();
+    let query: HashMap<String, String> = parse_query(req.uri().query().unwrap_or_default())
+        .into_iter()
+        .collect();
     let target = match parse_path(&path) {
         Parsed::NonResource => {
-            let attrs = Attributes { verb: "get".into(), path: Some(path.clone()), ..Default::default() };
+            let attrs = Attributes {
+                verb: "get".into(),
+                path: Some(path.clone()),
+                ..Default::default()
+            };
             if req.method() != Method::GET {
-                return Outcome::Resp(error_resp(&ApiError::new(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")));
+                return Outcome::Resp(error_resp(&ApiError::new(
+                    405,
+                    "MethodNotAllowed",
+                    "the server does not allow this method on the requested resource",
+                )));
             }
             if !authorize(&state.read(), user, &attrs) {
-                return Outcome::Resp(error_resp(&ApiError::new(403, "Forbidden", attrs.forbidden_message(&user.name))));
+                return Outcome::Resp(error_resp(&ApiError::new(
+                    403,
+                    "Forbidden",
+                    attrs.forbidden_message(&user.name),
+                )));
             }
             return Outcome::Resp(non_resource(state, &path));
         }
@@ -296,7 +351,16 @@ async fn dispatch(state: &Arc<AppState>, req: Request<hyper::body::Incoming>, us
         group: target.group.clone(),
         resource: target.plural.clone(),
         subresource: target.sub.clone().unwrap_or_default(),
-        name: target.name.clone().map(|n| n.split(':').find(|p| !p.is_empty() && *p != "https" && *p != "http").unwrap_or_default().to_string()).unwrap_or_default(),
+        name: target
+            .name
+            .clone()
+            .map(|n| {
+                n.split(':')
+                    .find(|p| !p.is_empty() && *p != "https" && *p != "http")
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .unwrap_or_default(),
         namespace: target.namespace.clone().unwrap_or_else(|| {
             if target.group.is_empty() && target.plural == "namespaces" && target.sub.is_some() {
                 target.name.clone().unwrap_or_default()
@@ -311,7 +375,11 @@ async fn dispatch(state: &Arc<AppState>, req: Request<hyper::body::Incoming>, us
         match store.info(&ResKey::new(&target.group, &target.plural)) {
             Some(i) if i.versions.iter().any(|v| *v == target.version) => i.clone(),
             _ => {
-                return Outcome::Resp(error_resp(&ApiError::new(404, "NotFound", "the server could not find the requested resource")));
+                return Outcome::Resp(error_resp(&ApiError::new(
+                    404,
+                    "NotFound",
+                    "the server could not find the requested resource",
+                )));
             }
         }
     };
@@ -320,10 +388,14 @@ async fn dispatch(state: &Arc<AppState>, req: Request<hyper::body::Incoming>, us
         e = e.with_details(&attrs.name, &attrs.group, &attrs.resource);
         return Outcome::Resp(error_resp(&e));
     }
-    let decision = state.faults().decide(&target.group, &target.plural, verb, &attrs.namespace);
+    let decision = state
+        .faults()
+        .decide(&target.group, &target.plural, verb, &attrs.namespace);
     match decision {
         Decision::Pass => {}
-        Decision::Status { code, retry_after } => return Outcome::Resp(error_resp(&ApiError::for_code(code, retry_after))),
+        Decision::Status { code, retry_after } => {
+            return Outcome::Resp(error_resp(&ApiError::for_code(code, retry_after)));
+        }
         Decision::Drop => return Outcome::Drop,
         Decision::Delay(d) => tokio::time::sleep(d).await,
     }
@@ -344,7 +416,12 @@ async fn dispatch(state: &Arc<AppState>, req: Request<hyper::body::Incoming>, us
         .unwrap_or_default()
         .trim()
         .to_string();
-    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let body = match method {
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE => match read_body(req).await {
             Ok(b) => b,
@@ -352,7 +429,15 @@ async fn dispatch(state: &Arc<AppState>, req: Request<hyper::body::Incoming>, us
         },
         _ => Bytes::new(),
     };
-    let ctx = Ctx { state, info: &info, t: &target, query: &query, user, content_type, user_agent };
+    let ctx = Ctx {
+        state,
+        info: &info,
+        t: &target,
+        query: &query,
+        user,
+        content_type,
+        user_agent,
+    };
     let result = match verb {
         "get" => ctx.get(),
         "list" => ctx.list(),
@@ -361,7 +446,11 @@ async fn dispatch(state: &Arc<AppState>, req: Request<hyper::body::Incoming>, us
         "patch" => ctx.patch(&body),
         "delete" => ctx.delete(&body),
         "deletecollection" => ctx.delete_collection(&body),
-        _ => Err(ApiError::new(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")),
+        _ => Err(ApiError::new(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        )),
     };
     Outcome::Resp(match result {
         Ok(r) => r,
@@ -393,7 +482,11 @@ fn non_resource(state: &AppState, path: &str) -> Resp {
     };
     match found {
         Some(v) => json_resp(200, &v),
-        None => text_resp(404, "text/plain; charset=utf-8", "404 page not found\n".into()),
+        None => text_resp(
+            404,
+            "text/plain; charset=utf-8",
+            "404 page not found\n".into(),
+        ),
     }
 }
 
@@ -431,7 +524,11 @@ fn spec_changed(old: &Value, new: &Value) -> bool {
 
 impl Ctx<'_> {
     fn ns(&self) -> &str {
-        if self.info.namespaced { self.t.namespace.as_deref().unwrap_or_default() } else { "" }
+        if self.info.namespaced {
+            self.t.namespace.as_deref().unwrap_or_default()
+        } else {
+            ""
+        }
     }
     fn name(&self) -> &str {
         self.t.name.as_deref().unwrap_or_default()
@@ -448,7 +545,11 @@ impl Ctx<'_> {
     fn manager(&self) -> String {
         self.query.get("fieldManager").cloned().unwrap_or_else(|| {
             let ua = self.user_agent.split('/').next().unwrap_or_default();
-            if ua.is_empty() { "unknown".into() } else { ua.to_string() }
+            if ua.is_empty() {
+                "unknown".into()
+            } else {
+                ua.to_string()
+            }
         })
     }
     fn out(&self, code: u16, obj: &Value) -> Result<Resp, ApiError> {
@@ -456,7 +557,11 @@ impl Ctx<'_> {
     }
     fn check_ns_scope(&self) -> Result<(), ApiError> {
         if self.info.namespaced && self.t.namespace.is_none() && self.t.name.is_some() {
-            return Err(ApiError::new(404, "NotFound", "the server could not find the requested resource"));
+            return Err(ApiError::new(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            ));
         }
         Ok(())
     }
@@ -464,49 +569,82 @@ impl Ctx<'_> {
     fn get(&self) -> Result<Resp, ApiError> {
         self.check_ns_scope()?;
         let store = self.state.read();
-        let obj = store.get(&self.key(), self.ns(), self.name()).ok_or_else(|| self.not_found(self.name()))?;
+        let obj = store
+            .get(&self.key(), self.ns(), self.name())
+            .ok_or_else(|| self.not_found(self.name()))?;
         match self.t.sub.as_deref() {
             None | Some("status") => self.out(200, obj),
             Some("log") if self.info.plural == "pods" => Ok(text_resp(
                 200,
                 "text/plain",
-                obj.pointer("/metadata/annotations/sim.oc-llmd.io~1log").and_then(Value::as_str).unwrap_or_default().to_string(),
+                obj.pointer("/metadata/annotations/sim.oc-llmd.io~1log")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
             )),
             Some("scale") if self.info.scale => {
                 let replicas = obj.pointer("/spec/replicas").cloned().unwrap_or(json!(1));
-                Ok(json_resp(200, &json!({"kind": "Scale", "apiVersion": "autoscaling/v1",
+                Ok(json_resp(
+                    200,
+                    &json!({"kind": "Scale", "apiVersion": "autoscaling/v1",
                     "metadata": {"name": self.name(), "namespace": self.ns()},
-                    "spec": {"replicas": replicas}, "status": {"replicas": obj.pointer("/status/replicas").cloned().unwrap_or(json!(0))}})))
+                    "spec": {"replicas": replicas}, "status": {"replicas": obj.pointer("/status/replicas").cloned().unwrap_or(json!(0))}}),
+                ))
             }
-            Some(_) => Err(ApiError::new(404, "NotFound", "the server could not find the requested resource")),
+            Some(_) => Err(ApiError::new(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            )),
         }
     }
 
     fn selectors(&self) -> Result<(LabelSelector, FieldSelector), ApiError> {
-        let ls = LabelSelector::parse(self.query.get("labelSelector").map(String::as_str).unwrap_or_default())
-            .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
-        let fs = FieldSelector::parse(self.query.get("fieldSelector").map(String::as_str).unwrap_or_default())
-            .map_err(ApiError::bad_request)?;
+        let ls = LabelSelector::parse(
+            self.query
+                .get("labelSelector")
+                .map(String::as_str)
+                .unwrap_or_default(),
+        )
+        .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
+        let fs = FieldSelector::parse(
+            self.query
+                .get("fieldSelector")
+                .map(String::as_str)
+                .unwrap_or_default(),
+        )
+        .map_err(ApiError::bad_request)?;
         Ok((ls, fs))
     }
 
     fn list(&self) -> Result<Resp, ApiError> {
         let (ls, fs) = self.selectors()?;
-        let limit: usize = self.query.get("limit").and_then(|l| l.parse().ok()).unwrap_or(0);
-        let after: Option<(String, String)> = match self.query.get("continue").filter(|c| !c.is_empty()) {
-            None => None,
-            Some(c) => {
-                let raw = URL_SAFE_NO_PAD
-                    .decode(c)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| ApiError::bad_request("continue key is not valid"))?;
-                let (ns, name) = raw.split_once('\u{0}').ok_or_else(|| ApiError::bad_request("continue key is not valid"))?;
-                Some((ns.to_string(), name.to_string()))
-            }
-        };
+        let limit: usize = self
+            .query
+            .get("limit")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(0);
+        let after: Option<(String, String)> =
+            match self.query.get("continue").filter(|c| !c.is_empty()) {
+                None => None,
+                Some(c) => {
+                    let raw = URL_SAFE_NO_PAD
+                        .decode(c)
+                        .ok()
+                        .and_then(|b| String::from_utf8(b).ok())
+                        .ok_or_else(|| ApiError::bad_request("continue key is not valid"))?;
+                    let (ns, name) = raw
+                        .split_once('\u{0}')
+                        .ok_or_else(|| ApiError::bad_request("continue key is not valid"))?;
+                    Some((ns.to_string(), name.to_string()))
+                }
+            };
         let store = self.state.read();
-        let ns_filter = if self.info.namespaced { self.t.namespace.as_deref() } else { None };
+        let ns_filter = if self.info.namespaced {
+            self.t.namespace.as_deref()
+        } else {
+            None
+        };
         let mut items = Vec::new();
         let mut remaining = 0usize;
         let mut last_key = None;
@@ -533,13 +671,22 @@ impl Ctx<'_> {
             meta["continue"] = json!(URL_SAFE_NO_PAD.encode(format!("{ns}\u{0}{name}")));
             meta["remainingItemCount"] = json!(remaining);
         }
-        Ok(json_resp(200, &json!({"kind": format!("{}List", self.info.kind), "apiVersion": self.info.group_version(&self.t.version),
-            "metadata": meta, "items": items})))
+        Ok(json_resp(
+            200,
+            &json!({"kind": format!("{}List", self.info.kind), "apiVersion": self.info.group_version(&self.t.version),
+            "metadata": meta, "items": items}),
+        ))
     }
 
-    fn check_identity(&self, obj: &mut Value, name_from_path: Option<&str>) -> Result<(), ApiError> {
+    fn check_identity(
+        &self,
+        obj: &mut Value,
+        name_from_path: Option<&str>,
+    ) -> Result<(), ApiError> {
         if !obj.is_object() {
-            return Err(ApiError::bad_request("the request body must be a Kubernetes object"));
+            return Err(ApiError::bad_request(
+                "the request body must be a Kubernetes object",
+            ));
         }
         if let Some(k) = obj.get("kind").and_then(Value::as_str)
             && k != self.info.kind
@@ -586,20 +733,36 @@ impl Ctx<'_> {
             return self.token_request(body);
         }
         if self.t.name.is_some() {
-            return Err(ApiError::new(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
+            return Err(ApiError::new(
+                405,
+                "MethodNotAllowed",
+                "the server does not allow this method on the requested resource",
+            ));
         }
         let mut obj = parse_body(body)?;
         self.check_identity(&mut obj, None)?;
-        let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
+        let name = obj
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let name = if name.is_empty() {
-            match obj.pointer("/metadata/generateName").and_then(Value::as_str) {
+            match obj
+                .pointer("/metadata/generateName")
+                .and_then(Value::as_str)
+            {
                 Some(g) if !g.is_empty() => {
                     let n = format!("{g}{}", random_suffix(5));
                     set_str(&mut obj, &["metadata", "name"], &n);
                     n
                 }
                 _ => {
-                    return Err(ApiError::invalid(&self.info.group, &self.info.kind, "", "metadata.name: Required value: name or generateName is required"));
+                    return Err(ApiError::invalid(
+                        &self.info.group,
+                        &self.info.kind,
+                        "",
+                        "metadata.name: Required value: name or generateName is required",
+                    ));
                 }
             }
         } else {
@@ -610,7 +773,11 @@ impl Ctx<'_> {
             return Err(ApiError::not_found("", "namespaces", self.ns()));
         }
         if store.get(&self.key(), self.ns(), &name).is_some() {
-            return Err(ApiError::already_exists(&self.info.group, &self.info.plural, &name));
+            return Err(ApiError::already_exists(
+                &self.info.group,
+                &self.info.plural,
+                &name,
+            ));
         }
         self.prepare_new(&mut obj);
         record_update(None, &mut obj, &self.manager(), "");
@@ -623,11 +790,20 @@ impl Ctx<'_> {
 
     fn prepare_new(&self, obj: &mut Value) {
         if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-            for k in ["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "deletionTimestamp"] {
+            for k in [
+                "uid",
+                "resourceVersion",
+                "creationTimestamp",
+                "generation",
+                "managedFields",
+                "deletionTimestamp",
+            ] {
                 m.remove(k);
             }
         }
-        if self.info.status && self.info.from_crd && !self.info.builtin
+        if self.info.status
+            && self.info.from_crd
+            && !self.info.builtin
             && let Some(m) = obj.as_object_mut()
         {
             m.remove("status");
@@ -636,8 +812,13 @@ impl Ctx<'_> {
     }
 
     fn commit_new(&self, store: &mut Store, obj: Value) -> Result<Value, ApiError> {
-        if self.info.group == "apiextensions.k8s.io" && self.info.plural == "customresourcedefinitions" {
-            store.registry.register_crd(&obj).map_err(|m| ApiError::invalid(&self.info.group, &self.info.kind, "", m))?;
+        if self.info.group == "apiextensions.k8s.io"
+            && self.info.plural == "customresourcedefinitions"
+        {
+            store
+                .registry
+                .register_crd(&obj)
+                .map_err(|m| ApiError::invalid(&self.info.group, &self.info.kind, "", m))?;
         }
         let (ns, name) = identity(&obj);
         store.put(&self.key(), obj.clone());
@@ -646,8 +827,13 @@ impl Ctx<'_> {
     }
 
     fn commit_update(&self, store: &mut Store, obj: Value) -> Result<Value, ApiError> {
-        if self.info.group == "apiextensions.k8s.io" && self.info.plural == "customresourcedefinitions" {
-            store.registry.register_crd(&obj).map_err(|m| ApiError::invalid(&self.info.group, &self.info.kind, "", m))?;
+        if self.info.group == "apiextensions.k8s.io"
+            && self.info.plural == "customresourcedefinitions"
+        {
+            store
+                .registry
+                .register_crd(&obj)
+                .map_err(|m| ApiError::invalid(&self.info.group, &self.info.kind, "", m))?;
         }
         let (ns, name) = identity(&obj);
         store.put(&self.key(), obj.clone());
@@ -658,15 +844,28 @@ impl Ctx<'_> {
     /// Makes an updated object from the old one and the client's version, per subresource rules.
     fn finish_update(&self, old: &Value, mut new: Value, manager: &str) -> Result<Value, ApiError> {
         let sub = self.t.sub.as_deref().unwrap_or_default();
-        if let Some(rv) = new.pointer("/metadata/resourceVersion").and_then(Value::as_str)
+        if let Some(rv) = new
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
             && !rv.is_empty()
-            && Some(rv) != old.pointer("/metadata/resourceVersion").and_then(Value::as_str)
+            && Some(rv)
+                != old
+                    .pointer("/metadata/resourceVersion")
+                    .and_then(Value::as_str)
         {
-            return Err(ApiError::conflict(&self.info.group, &self.info.plural, self.name()));
+            return Err(ApiError::conflict(
+                &self.info.group,
+                &self.info.plural,
+                self.name(),
+            ));
         }
         let mut result = if sub == "status" {
             let mut r = old.clone();
-            set_value(&mut r, &["status"], new.get("status").cloned().unwrap_or(Value::Null));
+            set_value(
+                &mut r,
+                &["status"],
+                new.get("status").cloned().unwrap_or(Value::Null),
+            );
             if let Some(m) = r.as_object_mut()
                 && m.get("status").is_some_and(Value::is_null)
             {
@@ -694,7 +893,10 @@ impl Ctx<'_> {
                 }
             }
             if spec_changed(old, &new) {
-                let g = old.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
+                let g = old
+                    .pointer("/metadata/generation")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1);
                 set_value(&mut new, &["metadata", "generation"], json!(g + 1));
             }
             new
@@ -709,13 +911,20 @@ impl Ctx<'_> {
     }
 
     fn existing(&self, store: &Store) -> Result<Value, ApiError> {
-        store.get(&self.key(), self.ns(), self.name()).cloned().ok_or_else(|| self.not_found(self.name()))
+        store
+            .get(&self.key(), self.ns(), self.name())
+            .cloned()
+            .ok_or_else(|| self.not_found(self.name()))
     }
 
     fn update(&self, body: &[u8]) -> Result<Resp, ApiError> {
         self.check_ns_scope()?;
         if !matches!(self.t.sub.as_deref(), None | Some("status")) {
-            return Err(ApiError::new(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
+            return Err(ApiError::new(
+                405,
+                "MethodNotAllowed",
+                "the server does not allow this method on the requested resource",
+            ));
         }
         let mut obj = parse_body(body)?;
         self.check_identity(&mut obj, Some(self.name()))?;
@@ -732,7 +941,11 @@ impl Ctx<'_> {
     fn patch(&self, body: &[u8]) -> Result<Resp, ApiError> {
         self.check_ns_scope()?;
         if !matches!(self.t.sub.as_deref(), None | Some("status")) {
-            return Err(ApiError::new(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
+            return Err(ApiError::new(
+                405,
+                "MethodNotAllowed",
+                "the server does not allow this method on the requested resource",
+            ));
         }
         if self.content_type == "application/apply-patch+yaml" {
             return self.apply(body);
@@ -742,15 +955,30 @@ impl Ctx<'_> {
         let mut doc = old.clone();
         match self.content_type.as_str() {
             "application/merge-patch+json" => json_patch::merge(&mut doc, &parse_body(body)?),
-            "application/strategic-merge-patch+json" => strategic_merge(&mut doc, &parse_body(body)?),
+            "application/strategic-merge-patch+json" => {
+                strategic_merge(&mut doc, &parse_body(body)?)
+            }
             "application/json-patch+json" => {
                 let p: json_patch::Patch = serde_json::from_slice(body)
                     .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?;
-                json_patch::patch(&mut doc, &p)
-                    .map_err(|e| ApiError::new(422, "Invalid", format!("the server rejected our request due to an error in our request: {e}")))?;
+                json_patch::patch(&mut doc, &p).map_err(|e| {
+                    ApiError::new(
+                        422,
+                        "Invalid",
+                        format!(
+                            "the server rejected our request due to an error in our request: {e}"
+                        ),
+                    )
+                })?;
             }
             other => {
-                return Err(ApiError::new(415, "UnsupportedMediaType", format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {other:?})")));
+                return Err(ApiError::new(
+                    415,
+                    "UnsupportedMediaType",
+                    format!(
+                        "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {other:?})"
+                    ),
+                ));
             }
         }
         self.check_identity(&mut doc, Some(self.name()))?;
@@ -772,13 +1000,17 @@ impl Ctx<'_> {
         let force = truthy(self.query.get("force"));
         let mut applied = parse_body(body)?;
         if applied.get("apiVersion").is_none() || applied.get("kind").is_none() {
-            return Err(ApiError::bad_request("apply patches must set apiVersion and kind"));
+            return Err(ApiError::bad_request(
+                "apply patches must set apiVersion and kind",
+            ));
         }
         self.check_identity(&mut applied, Some(self.name()))?;
         let sub = self.t.sub.as_deref().unwrap_or_default();
         if let Some(m) = applied.as_object_mut() {
             if sub == "status" {
-                m.retain(|k, _| matches!(k.as_str(), "apiVersion" | "kind" | "metadata" | "status"));
+                m.retain(|k, _| {
+                    matches!(k.as_str(), "apiVersion" | "kind" | "metadata" | "status")
+                });
                 if let Some(md) = m.get_mut("metadata").and_then(Value::as_object_mut) {
                     md.retain(|k, _| k == "name" || k == "namespace");
                 }
@@ -842,7 +1074,10 @@ impl Ctx<'_> {
                         };
                     }
                     if spec_changed(&old, &obj) {
-                        let g = old.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
+                        let g = old
+                            .pointer("/metadata/generation")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(1);
                         set_value(&mut obj, &["metadata", "generation"], json!(g + 1));
                     }
                 } else {
@@ -873,11 +1108,17 @@ impl Ctx<'_> {
         self.query
             .get("propagationPolicy")
             .cloned()
-            .or_else(|| opts.get("propagationPolicy").and_then(Value::as_str).map(String::from))
-            .or_else(|| match opts.get("orphanDependents").and_then(Value::as_bool) {
-                Some(true) => Some("Orphan".into()),
-                _ => None,
+            .or_else(|| {
+                opts.get("propagationPolicy")
+                    .and_then(Value::as_str)
+                    .map(String::from)
             })
+            .or_else(
+                || match opts.get("orphanDependents").and_then(Value::as_bool) {
+                    Some(true) => Some("Orphan".into()),
+                    _ => None,
+                },
+            )
             .unwrap_or_else(|| "Background".into())
     }
 
@@ -885,32 +1126,56 @@ impl Ctx<'_> {
         self.dry_run()
             || parse_body(body)
                 .ok()
-                .and_then(|o| o.get("dryRun").and_then(Value::as_array).map(|a| a.iter().any(|v| v == "All")))
+                .and_then(|o| {
+                    o.get("dryRun")
+                        .and_then(Value::as_array)
+                        .map(|a| a.iter().any(|v| v == "All"))
+                })
                 .unwrap_or(false)
     }
 
     fn delete(&self, body: &[u8]) -> Result<Resp, ApiError> {
         self.check_ns_scope()?;
         if self.t.sub.is_some() {
-            return Err(ApiError::new(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
+            return Err(ApiError::new(
+                405,
+                "MethodNotAllowed",
+                "the server does not allow this method on the requested resource",
+            ));
         }
         let policy = self.propagation(body);
         let mut store = self.state.write();
         let old = self.existing(&store)?;
-        if let Some(pre) = parse_body(body).ok().and_then(|o| o.get("preconditions").cloned()) {
-            let uid_ok = pre.get("uid").and_then(Value::as_str).is_none_or(|u| Some(u) == old.pointer("/metadata/uid").and_then(Value::as_str));
+        if let Some(pre) = parse_body(body)
+            .ok()
+            .and_then(|o| o.get("preconditions").cloned())
+        {
+            let uid_ok = pre
+                .get("uid")
+                .and_then(Value::as_str)
+                .is_none_or(|u| Some(u) == old.pointer("/metadata/uid").and_then(Value::as_str));
             let rv_ok = pre
                 .get("resourceVersion")
                 .and_then(Value::as_str)
-                .is_none_or(|r| Some(r) == old.pointer("/metadata/resourceVersion").and_then(Value::as_str));
+                .is_none_or(|r| {
+                    Some(r)
+                        == old
+                            .pointer("/metadata/resourceVersion")
+                            .and_then(Value::as_str)
+                });
             if !uid_ok || !rv_ok {
-                return Err(ApiError::conflict(&self.info.group, &self.info.plural, self.name()));
+                return Err(ApiError::conflict(
+                    &self.info.group,
+                    &self.info.plural,
+                    self.name(),
+                ));
             }
         }
         if self.body_dry_run(body) {
             return self.out(200, &old);
         }
-        let deleted = delete_object(&mut store, &self.key(), self.ns(), self.name(), &policy).unwrap_or(old);
+        let deleted =
+            delete_object(&mut store, &self.key(), self.ns(), self.name(), &policy).unwrap_or(old);
         self.out(200, &deleted)
     }
 
@@ -919,9 +1184,16 @@ impl Ctx<'_> {
         let policy = self.propagation(body);
         let dry = self.body_dry_run(body);
         let mut store = self.state.write();
-        let ns_filter = if self.info.namespaced { self.t.namespace.as_deref() } else { None };
-        let targets: Vec<(String, String)> =
-            store.list(&self.key(), ns_filter).filter(|o| ls.matches(o) && fs.matches(o)).map(identity).collect();
+        let ns_filter = if self.info.namespaced {
+            self.t.namespace.as_deref()
+        } else {
+            None
+        };
+        let targets: Vec<(String, String)> = store
+            .list(&self.key(), ns_filter)
+            .filter(|o| ls.matches(o) && fs.matches(o))
+            .map(identity)
+            .collect();
         let mut items = Vec::new();
         for (ns, name) in targets {
             let obj = if dry {
@@ -933,24 +1205,41 @@ impl Ctx<'_> {
                 items.push(served(&o, self.info, &self.t.version));
             }
         }
-        Ok(json_resp(200, &json!({"kind": format!("{}List", self.info.kind), "apiVersion": self.info.group_version(&self.t.version),
-            "metadata": {"resourceVersion": store.current_rv().to_string()}, "items": items})))
+        Ok(json_resp(
+            200,
+            &json!({"kind": format!("{}List", self.info.kind), "apiVersion": self.info.group_version(&self.t.version),
+            "metadata": {"resourceVersion": store.current_rv().to_string()}, "items": items}),
+        ))
     }
 
     fn token_request(&self, body: &[u8]) -> Result<Resp, ApiError> {
         let req = parse_body(body)?;
         let mut store = self.state.write();
-        if store.get(&ResKey::new("", "serviceaccounts"), self.ns(), self.name()).is_none() {
+        if store
+            .get(&ResKey::new("", "serviceaccounts"), self.ns(), self.name())
+            .is_none()
+        {
             return Err(ApiError::not_found("", "serviceaccounts", self.name()));
         }
-        let expiration = req.pointer("/spec/expirationSeconds").and_then(Value::as_i64).unwrap_or(3600);
-        let token = if self.dry_run() { String::new() } else { controllers::issue_sa_token(&mut store, self.ns(), self.name()) };
+        let expiration = req
+            .pointer("/spec/expirationSeconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(3600);
+        let token = if self.dry_run() {
+            String::new()
+        } else {
+            controllers::issue_sa_token(&mut store, self.ns(), self.name())
+        };
         let mut out = if req.is_object() { req } else { json!({}) };
         out["apiVersion"] = json!("authentication.k8s.io/v1");
         out["kind"] = json!("TokenRequest");
         set_str(&mut out, &["metadata", "name"], self.name());
         set_str(&mut out, &["metadata", "namespace"], self.ns());
-        set_str(&mut out, &["metadata", "creationTimestamp"], &rfc3339(now_secs()));
+        set_str(
+            &mut out,
+            &["metadata", "creationTimestamp"],
+            &rfc3339(now_secs()),
+        );
         set_value(&mut out, &["spec", "expirationSeconds"], json!(expiration));
         set_value(
             &mut out,
@@ -969,9 +1258,18 @@ impl Ctx<'_> {
         obj["kind"] = json!(self.info.kind);
         let store = self.state.read();
         let attrs_from = |spec: &Value, ns_override: Option<&str>| -> Attributes {
-            let s = |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).and_then(Value::as_str).unwrap_or_default().to_string();
+            let s = |v: Option<&Value>, k: &str| {
+                v.and_then(|v| v.get(k))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
             if let Some(nr) = spec.get("nonResourceAttributes") {
-                return Attributes { verb: s(Some(nr), "verb"), path: Some(s(Some(nr), "path")), ..Default::default() };
+                return Attributes {
+                    verb: s(Some(nr), "verb"),
+                    path: Some(s(Some(nr), "path")),
+                    ..Default::default()
+                };
             }
             let ra = spec.get("resourceAttributes");
             Attributes {
@@ -980,7 +1278,9 @@ impl Ctx<'_> {
                 resource: s(ra, "resource"),
                 subresource: s(ra, "subresource"),
                 name: s(ra, "name"),
-                namespace: ns_override.map(String::from).unwrap_or_else(|| s(ra, "namespace")),
+                namespace: ns_override
+                    .map(String::from)
+                    .unwrap_or_else(|| s(ra, "namespace")),
                 path: None,
             }
         };
@@ -993,32 +1293,58 @@ impl Ctx<'_> {
             }
         };
         match self.info.plural.as_str() {
-            "selfsubjectaccessreviews" => obj["status"] = decide(self.user, &attrs_from(&spec, None)),
+            "selfsubjectaccessreviews" => {
+                obj["status"] = decide(self.user, &attrs_from(&spec, None))
+            }
             "subjectaccessreviews" | "localsubjectaccessreviews" => {
                 let user = UserInfo {
-                    name: spec.get("user").and_then(Value::as_str).unwrap_or_default().to_string(),
-                    uid: spec.get("uid").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    name: spec
+                        .get("user")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    uid: spec
+                        .get("uid")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
                     groups: spec
                         .get("groups")
                         .and_then(Value::as_array)
-                        .map(|a| a.iter().filter_map(|g| g.as_str().map(String::from)).collect())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|g| g.as_str().map(String::from))
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 };
-                let ns = if self.info.plural == "localsubjectaccessreviews" { Some(self.ns()) } else { None };
+                let ns = if self.info.plural == "localsubjectaccessreviews" {
+                    Some(self.ns())
+                } else {
+                    None
+                };
                 obj["status"] = decide(&user, &attrs_from(&spec, ns));
             }
             "tokenreviews" => {
-                let token = spec.get("token").and_then(Value::as_str).unwrap_or_default();
+                let token = spec
+                    .get("token")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 obj["status"] = match store.tokens.get(token) {
-                    Some(u) => json!({"authenticated": true, "user": {"username": u.name, "uid": u.uid, "groups": u.groups},
-                        "audiences": spec.get("audiences").cloned().unwrap_or(json!([]))}),
+                    Some(u) => {
+                        json!({"authenticated": true, "user": {"username": u.name, "uid": u.uid, "groups": u.groups},
+                        "audiences": spec.get("audiences").cloned().unwrap_or(json!([]))})
+                    }
                     None => json!({"authenticated": false, "error": "invalid bearer token"}),
                 };
             }
             "selfsubjectreviews" => {
                 obj["status"] = json!({"userInfo": {"username": self.user.name, "uid": self.user.uid, "groups": self.user.groups}})
             }
-            _ => obj["status"] = json!({"resourceRules": [], "nonResourceRules": [], "incomplete": true}),
+            _ => {
+                obj["status"] =
+                    json!({"resourceRules": [], "nonResourceRules": [], "incomplete": true})
+            }
         }
         Ok(json_resp(201, &obj))
     }
@@ -1026,9 +1352,19 @@ impl Ctx<'_> {
 
 /// Deletes an object and, unless `Orphan`, everything it owns (ownerReferences), recursively.
 /// Namespaces take their contents with them; CRDs take their resource and its objects.
-pub fn delete_object(store: &mut Store, key: &ResKey, ns: &str, name: &str, policy: &str) -> Option<Value> {
+pub fn delete_object(
+    store: &mut Store,
+    key: &ResKey,
+    ns: &str,
+    name: &str,
+    policy: &str,
+) -> Option<Value> {
     let deleted = store.remove(key, ns, name)?;
-    let uid = deleted.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default().to_string();
+    let uid = deleted
+        .pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     if key.group == "apiextensions.k8s.io" && key.plural == "customresourcedefinitions" {
         if let Some(k) = store.registry.unregister_crd(&deleted) {
             store.drop_resource(&k);
@@ -1048,7 +1384,10 @@ pub fn delete_object(store: &mut Store, key: &ResKey, ns: &str, name: &str, poli
         .filter(|(_, o)| {
             o.pointer("/metadata/ownerReferences")
                 .and_then(Value::as_array)
-                .is_some_and(|refs| refs.iter().any(|r| r.get("uid").and_then(Value::as_str) == Some(uid.as_str())))
+                .is_some_and(|refs| {
+                    refs.iter()
+                        .any(|r| r.get("uid").and_then(Value::as_str) == Some(uid.as_str()))
+                })
         })
         .map(|(k, o)| {
             let (n, m) = identity(o);
@@ -1058,7 +1397,10 @@ pub fn delete_object(store: &mut Store, key: &ResKey, ns: &str, name: &str, poli
     for (k, dns, dname) in dependents {
         if policy == "Orphan" {
             if let Some(mut o) = store.get(&k, &dns, &dname).cloned() {
-                if let Some(refs) = o.pointer_mut("/metadata/ownerReferences").and_then(Value::as_array_mut) {
+                if let Some(refs) = o
+                    .pointer_mut("/metadata/ownerReferences")
+                    .and_then(Value::as_array_mut)
+                {
                     refs.retain(|r| r.get("uid").and_then(Value::as_str) != Some(uid.as_str()));
                 }
                 store.put(&k, o);
@@ -1085,26 +1427,48 @@ fn gone_line(rv: &str) -> Bytes {
     )
 }
 
-fn watch_resp(state: &Arc<AppState>, info: &ResourceInfo, t: &Target, query: &HashMap<String, String>) -> Resp {
-    let ls = match LabelSelector::parse(query.get("labelSelector").map(String::as_str).unwrap_or_default()) {
+fn watch_resp(
+    state: &Arc<AppState>,
+    info: &ResourceInfo,
+    t: &Target,
+    query: &HashMap<String, String>,
+) -> Resp {
+    let ls = match LabelSelector::parse(
+        query
+            .get("labelSelector")
+            .map(String::as_str)
+            .unwrap_or_default(),
+    ) {
         Ok(s) => s,
         Err(e) => return error_resp(&ApiError::bad_request(e)),
     };
     let mut fs_text = query.get("fieldSelector").cloned().unwrap_or_default();
     if let Some(n) = &t.name {
-        fs_text = if fs_text.is_empty() { format!("metadata.name={n}") } else { format!("{fs_text},metadata.name={n}") };
+        fs_text = if fs_text.is_empty() {
+            format!("metadata.name={n}")
+        } else {
+            format!("{fs_text},metadata.name={n}")
+        };
     }
     let fs = match FieldSelector::parse(&fs_text) {
         Ok(s) => s,
         Err(e) => return error_resp(&ApiError::bad_request(e)),
     };
-    let ns = if info.namespaced { t.namespace.clone() } else { None };
+    let ns = if info.namespaced {
+        t.namespace.clone()
+    } else {
+        None
+    };
     let key = info.key();
     let version = t.version.clone();
     let rv_param = query.get("resourceVersion").cloned().unwrap_or_default();
     let send_initial = truthy(query.get("sendInitialEvents"));
     let bookmarks = truthy(query.get("allowWatchBookmarks"));
-    let timeout = query.get("timeoutSeconds").and_then(|s| s.parse::<u64>().ok()).unwrap_or(1800).min(3600);
+    let timeout = query
+        .get("timeoutSeconds")
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(1800)
+        .min(3600);
     let matches = {
         let ls = ls.clone();
         let fs = fs.clone();
@@ -1141,7 +1505,11 @@ fn watch_resp(state: &Arc<AppState>, info: &ResourceInfo, t: &Target, query: &Ha
                 return None;
             }
             if let Some(n) = &ns
-                && ev.object.pointer("/metadata/namespace").and_then(Value::as_str) != Some(n.as_str())
+                && ev
+                    .object
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    != Some(n.as_str())
             {
                 return None;
             }
@@ -1218,10 +1586,20 @@ fn pod_port(pod: &Value, port: &str) -> Option<u16> {
         return Some(p);
     }
     let containers = pod.pointer("/spec/containers").and_then(Value::as_array)?;
-    let ports = containers.iter().flat_map(|c| c.get("ports").and_then(Value::as_array).into_iter().flatten());
+    let ports = containers.iter().flat_map(|c| {
+        c.get("ports")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+    });
     let mut ports = ports.collect::<Vec<_>>().into_iter();
     if port.is_empty() {
-        return ports.next().and_then(|p| p.get("containerPort")).and_then(Value::as_u64).map(|p| p as u16).or(Some(80));
+        return ports
+            .next()
+            .and_then(|p| p.get("containerPort"))
+            .and_then(Value::as_u64)
+            .map(|p| p as u16)
+            .or(Some(80));
     }
     ports
         .find(|p| p.get("name").and_then(Value::as_str) == Some(port))
@@ -1233,7 +1611,11 @@ fn pod_port(pod: &Value, port: &str) -> Option<u16> {
 fn pod_ready(pod: &Value) -> bool {
     pod.pointer("/status/conditions")
         .and_then(Value::as_array)
-        .is_some_and(|c| c.iter().any(|c| c.get("type") == Some(&json!("Ready")) && c.get("status") == Some(&json!("True"))))
+        .is_some_and(|c| {
+            c.iter().any(|c| {
+                c.get("type") == Some(&json!("Ready")) && c.get("status") == Some(&json!("True"))
+            })
+        })
 }
 
 fn proxy(state: &Arc<AppState>, info: &ResourceInfo, t: &Target, query: Option<&str>) -> Resp {
@@ -1260,7 +1642,9 @@ fn proxy(state: &Arc<AppState>, info: &ResourceInfo, t: &Target, query: Option<&
                     return error_resp(&ApiError::not_found("", "pods", &name));
                 };
                 let Some(p) = pod_port(&pod, &port) else {
-                    return unavailable(format!("error trying to reach service: no port named {port:?} on pod {name}"));
+                    return unavailable(format!(
+                        "error trying to reach service: no port named {port:?} on pod {name}"
+                    ));
                 };
                 (pod, p)
             }
@@ -1268,14 +1652,26 @@ fn proxy(state: &Arc<AppState>, info: &ResourceInfo, t: &Target, query: Option<&
                 let Some(svc) = store.get(&info.key(), &ns, &name).cloned() else {
                     return error_resp(&ApiError::not_found("", "services", &name));
                 };
-                let ports: Vec<Value> = svc.pointer("/spec/ports").and_then(Value::as_array).cloned().unwrap_or_default();
+                let ports: Vec<Value> = svc
+                    .pointer("/spec/ports")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 let sp = ports.iter().find(|p| {
                     port.is_empty()
                         || p.get("name").and_then(Value::as_str) == Some(port.as_str())
-                        || p.get("port").and_then(Value::as_u64).map(|n| n.to_string()) == Some(port.clone())
+                        || p.get("port").and_then(Value::as_u64).map(|n| n.to_string())
+                            == Some(port.clone())
                 });
-                let target = sp.and_then(|p| p.get("targetPort").or(p.get("port"))).cloned().unwrap_or(json!(80));
-                let selector = svc.pointer("/spec/selector").and_then(Value::as_object).cloned().unwrap_or_default();
+                let target = sp
+                    .and_then(|p| p.get("targetPort").or(p.get("port")))
+                    .cloned()
+                    .unwrap_or(json!(80));
+                let selector = svc
+                    .pointer("/spec/selector")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
                 let pod = if selector.is_empty() {
                     None
                 } else {
@@ -1283,7 +1679,10 @@ fn proxy(state: &Arc<AppState>, info: &ResourceInfo, t: &Target, query: Option<&
                         .list(&ResKey::new("", "pods"), Some(&ns))
                         .find(|p| {
                             pod_ready(p)
-                                && selector.iter().all(|(k, v)| p.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1"))) == Some(v))
+                                && selector.iter().all(|(k, v)| {
+                                    p.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1")))
+                                        == Some(v)
+                                })
                         })
                         .cloned()
                 };
@@ -1295,18 +1694,31 @@ fn proxy(state: &Arc<AppState>, info: &ResourceInfo, t: &Target, query: Option<&
                     Value::String(s) => pod_port(&pod, s),
                     _ => None,
                 };
-                let Some(tp) = tp else { return unavailable(format!("no endpoints available for service \"{name}\"")) };
+                let Some(tp) = tp else {
+                    return unavailable(format!("no endpoints available for service \"{name}\""));
+                };
                 (pod, tp)
             }
-            _ => return error_resp(&ApiError::new(404, "NotFound", "the server could not find the requested resource")),
+            _ => {
+                return error_resp(&ApiError::new(
+                    404,
+                    "NotFound",
+                    "the server could not find the requested resource",
+                ));
+            }
         }
     };
     let answer = state.hook.as_ref().and_then(|h| h(&pod, port, &path));
     match answer {
         Some((code, ct, body)) => text_resp(code, &ct, body),
         None => {
-            let ip = pod.pointer("/status/podIP").and_then(Value::as_str).unwrap_or("10.128.0.1");
-            unavailable(format!("error trying to reach service: dial tcp {ip}:{port}: connect: connection refused"))
+            let ip = pod
+                .pointer("/status/podIP")
+                .and_then(Value::as_str)
+                .unwrap_or("10.128.0.1");
+            unavailable(format!(
+                "error trying to reach service: dial tcp {ip}:{port}: connect: connection refused"
+            ))
         }
     }
 }
@@ -1315,7 +1727,16 @@ fn proxy(state: &Arc<AppState>, info: &ResourceInfo, t: &Target, query: Option<&
 async fn control(state: &Arc<AppState>, req: Request<hyper::body::Incoming>) -> Resp {
     match authenticate(state, req.headers()) {
         Ok(u) if u.is_master() => {}
-        Ok(u) => return error_resp(&ApiError::new(403, "Forbidden", format!("User \"{}\" cannot use the simulator's control endpoints", u.name))),
+        Ok(u) => {
+            return error_resp(&ApiError::new(
+                403,
+                "Forbidden",
+                format!(
+                    "User \"{}\" cannot use the simulator's control endpoints",
+                    u.name
+                ),
+            ));
+        }
         Err(e) => return error_resp(&e),
     }
     let method = req.method().clone();
@@ -1348,7 +1769,10 @@ async fn control(state: &Arc<AppState>, req: Request<hyper::body::Incoming>) -> 
             state.faults().clear();
             ok()
         }
-        (Method::PUT, "/_sim/latency") => match serde_json::from_slice::<Value>(&body).ok().and_then(|v| v.get("ms").and_then(Value::as_u64)) {
+        (Method::PUT, "/_sim/latency") => match serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("ms").and_then(Value::as_u64))
+        {
             Some(ms) => {
                 state.faults().latency = Duration::from_millis(ms);
                 ok()
@@ -1357,22 +1781,37 @@ async fn control(state: &Arc<AppState>, req: Request<hyper::body::Incoming>) -> 
         },
         (Method::PUT, p) if p.starts_with("/_sim/routes/") => {
             let rest: Vec<&str> = p.trim_start_matches("/_sim/routes/").split('/').collect();
-            let host = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v.get("host").and_then(Value::as_str).map(String::from));
+            let host = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("host").and_then(Value::as_str).map(String::from));
             match (rest.as_slice(), host) {
                 ([ns, name], Some(host)) => {
                     set_route_host(state, ns, name, &host);
                     ok()
                 }
-                _ => error_resp(&ApiError::bad_request("expected PUT /_sim/routes/{namespace}/{name} with {\"host\": \"…\"}")),
+                _ => error_resp(&ApiError::bad_request(
+                    "expected PUT /_sim/routes/{namespace}/{name} with {\"host\": \"…\"}",
+                )),
             }
         }
-        _ => error_resp(&ApiError::new(404, "NotFound", format!("no simulator control endpoint {path}"))),
+        _ => error_resp(&ApiError::new(
+            404,
+            "NotFound",
+            format!("no simulator control endpoint {path}"),
+        )),
     }
 }
 
 /// Forces a Route's host (now and whenever it is written again).
 pub fn set_route_host(state: &AppState, ns: &str, name: &str, host: &str) {
     let mut store = state.write();
-    store.route_hosts.insert((ns.to_string(), name.to_string()), host.to_string());
-    controllers::after_write(&mut store, &ResKey::new("route.openshift.io", "routes"), ns, name);
+    store
+        .route_hosts
+        .insert((ns.to_string(), name.to_string()), host.to_string());
+    controllers::after_write(
+        &mut store,
+        &ResKey::new("route.openshift.io", "routes"),
+        ns,
+        name,
+    );
 }

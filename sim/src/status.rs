@@ -14,7 +14,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
-        Self { code, reason, message: message.into(), details: None, retry_after: None }
+        Self {
+            code,
+            reason,
+            message: message.into(),
+            details: None,
+            retry_after: None,
+        }
     }
 
     pub fn with_details(mut self, name: &str, group: &str, kind: &str) -> Self {
@@ -31,13 +37,21 @@ impl ApiError {
 
     /// `pods "x" not found` / `llminferenceservices.serving.kserve.io "x" not found`.
     pub fn not_found(group: &str, plural: &str, name: &str) -> Self {
-        Self::new(404, "NotFound", format!("{} \"{name}\" not found", qualified(group, plural)))
-            .with_details(name, group, plural)
+        Self::new(
+            404,
+            "NotFound",
+            format!("{} \"{name}\" not found", qualified(group, plural)),
+        )
+        .with_details(name, group, plural)
     }
 
     pub fn already_exists(group: &str, plural: &str, name: &str) -> Self {
-        Self::new(409, "AlreadyExists", format!("{} \"{name}\" already exists", qualified(group, plural)))
-            .with_details(name, group, plural)
+        Self::new(
+            409,
+            "AlreadyExists",
+            format!("{} \"{name}\" already exists", qualified(group, plural)),
+        )
+        .with_details(name, group, plural)
     }
 
     pub fn conflict(group: &str, plural: &str, name: &str) -> Self {
@@ -59,7 +73,8 @@ impl ApiError {
 
     pub fn invalid(group: &str, kind: &str, name: &str, message: impl Into<String>) -> Self {
         let m = message.into();
-        Self::new(422, "Invalid", format!("{kind} \"{name}\" is invalid: {m}")).with_details(name, group, kind)
+        Self::new(422, "Invalid", format!("{kind} \"{name}\" is invalid: {m}"))
+            .with_details(name, group, kind)
     }
 
     /// The status an injected fault answers with.
@@ -104,5 +119,9 @@ pub fn reason_for(code: u16) -> &'static str {
 
 /// `plural` for the core group, `plural.group` otherwise, as Status messages print resources.
 pub fn qualified(group: &str, plural: &str) -> String {
-    if group.is_empty() { plural.to_string() } else { format!("{plural}.{group}") }
+    if group.is_empty() {
+        plural.to_string()
+    } else {
+        format!("{plural}.{group}")
+    }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::sync::broadcast;
 
 use crate::config::SimConfig;
-use crate::resources::{ResKey, Registry, ResourceInfo};
+use crate::resources::{Registry, ResKey, ResourceInfo};
 
 /// How many events watches can resume from (older resourceVersions get 410 Gone).
 const HISTORY: usize = 20_000;
@@ -126,12 +126,20 @@ impl Store {
     }
 
     pub fn get(&self, key: &ResKey, ns: &str, name: &str) -> Option<&Value> {
-        self.objects.get(key)?.get(&(ns.to_string(), name.to_string()))
+        self.objects
+            .get(key)?
+            .get(&(ns.to_string(), name.to_string()))
     }
 
     /// Objects of a resource, in one namespace (`Some`) or all (`None`), ordered by (namespace, name).
-    pub fn list<'a>(&'a self, key: &ResKey, ns: Option<&'a str>) -> Box<dyn Iterator<Item = &'a Value> + 'a> {
-        let Some(bucket) = self.objects.get(key) else { return Box::new(std::iter::empty()) };
+    pub fn list<'a>(
+        &'a self,
+        key: &ResKey,
+        ns: Option<&'a str>,
+    ) -> Box<dyn Iterator<Item = &'a Value> + 'a> {
+        let Some(bucket) = self.objects.get(key) else {
+            return Box::new(std::iter::empty());
+        };
         match ns {
             None => Box::new(bucket.values()),
             Some(ns) => Box::new(
@@ -145,7 +153,9 @@ impl Store {
 
     /// Every stored object with its resource, for sweeps (owner references, namespace deletion).
     pub fn all_objects(&self) -> impl Iterator<Item = (&ResKey, &Value)> {
-        self.objects.iter().flat_map(|(k, b)| b.values().map(move |v| (k, v)))
+        self.objects
+            .iter()
+            .flat_map(|(k, b)| b.values().map(move |v| (k, v)))
     }
 
     /// Stores an object (create or replace), assigning the next resourceVersion and emitting the event.
@@ -154,9 +164,23 @@ impl Store {
         let rv = self.next_rv();
         let (ns, name) = identity(&obj);
         set_str(&mut obj, &["metadata", "resourceVersion"], &rv.to_string());
-        let old = self.objects.entry(key.clone()).or_default().insert((ns, name), obj.clone());
-        let kind = if old.is_some() { EventType::Modified } else { EventType::Added };
-        self.emit(WatchEvent { rv, key: key.clone(), kind, object: obj.clone(), old });
+        let old = self
+            .objects
+            .entry(key.clone())
+            .or_default()
+            .insert((ns, name), obj.clone());
+        let kind = if old.is_some() {
+            EventType::Modified
+        } else {
+            EventType::Added
+        };
+        self.emit(WatchEvent {
+            rv,
+            key: key.clone(),
+            kind,
+            object: obj.clone(),
+            old,
+        });
         obj
     }
 
@@ -164,28 +188,52 @@ impl Store {
     pub fn load(&mut self, key: &ResKey, mut obj: Value) {
         let rv = self.next_rv();
         let (ns, name) = identity(&obj);
-        if obj.pointer("/metadata/resourceVersion").and_then(Value::as_str).is_none_or(str::is_empty) {
+        if obj
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
             set_str(&mut obj, &["metadata", "resourceVersion"], &rv.to_string());
         }
-        self.objects.entry(key.clone()).or_default().insert((ns, name), obj);
+        self.objects
+            .entry(key.clone())
+            .or_default()
+            .insert((ns, name), obj);
     }
 
     /// Removes an object, emitting DELETED. Returns it as it was at deletion.
     pub fn remove(&mut self, key: &ResKey, ns: &str, name: &str) -> Option<Value> {
-        let mut obj = self.objects.get_mut(key)?.remove(&(ns.to_string(), name.to_string()))?;
+        let mut obj = self
+            .objects
+            .get_mut(key)?
+            .remove(&(ns.to_string(), name.to_string()))?;
         let rv = self.next_rv();
         set_str(&mut obj, &["metadata", "resourceVersion"], &rv.to_string());
-        self.emit(WatchEvent { rv, key: key.clone(), kind: EventType::Deleted, object: obj.clone(), old: None });
+        self.emit(WatchEvent {
+            rv,
+            key: key.clone(),
+            kind: EventType::Deleted,
+            object: obj.clone(),
+            old: None,
+        });
         Some(obj)
     }
 
     /// Drops every object of a resource (its CRD went away), emitting DELETED for each.
     pub fn drop_resource(&mut self, key: &ResKey) {
-        let Some(bucket) = self.objects.remove(key) else { return };
+        let Some(bucket) = self.objects.remove(key) else {
+            return;
+        };
         for (_, mut obj) in bucket {
             let rv = self.next_rv();
             set_str(&mut obj, &["metadata", "resourceVersion"], &rv.to_string());
-            self.emit(WatchEvent { rv, key: key.clone(), kind: EventType::Deleted, object: obj, old: None });
+            self.emit(WatchEvent {
+                rv,
+                key: key.clone(),
+                kind: EventType::Deleted,
+                object: obj,
+                old: None,
+            });
         }
     }
 
@@ -203,12 +251,20 @@ impl Store {
     /// Subscribes to changes after `since`: the recorded events newer than it plus a live receiver.
     /// `Err(())` when `since` is older than the recorded history (the client must re-list).
     #[allow(clippy::result_unit_err)]
-    pub fn subscribe(&self, since: u64) -> Result<(Vec<Arc<WatchEvent>>, broadcast::Receiver<Arc<WatchEvent>>), ()> {
+    pub fn subscribe(
+        &self,
+        since: u64,
+    ) -> Result<(Vec<Arc<WatchEvent>>, broadcast::Receiver<Arc<WatchEvent>>), ()> {
         if since < self.history_floor {
             return Err(());
         }
         let rx = self.tx.subscribe();
-        let past = self.history.iter().filter(|e| e.rv > since).cloned().collect();
+        let past = self
+            .history
+            .iter()
+            .filter(|e| e.rv > since)
+            .cloned()
+            .collect();
         Ok((past, rx))
     }
 
@@ -233,7 +289,12 @@ impl Store {
 
 /// (namespace, name) of an object; "" namespace when absent.
 pub fn identity(obj: &Value) -> (String, String) {
-    let s = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+    let s = |p: &str| {
+        obj.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     (s("/metadata/namespace"), s("/metadata/name"))
 }
 
@@ -248,23 +309,34 @@ pub fn set_value(obj: &mut Value, path: &[&str], value: Value) {
         if !cur.is_object() {
             *cur = Value::Object(Default::default());
         }
-        let Some(map) = cur.as_object_mut() else { return };
+        let Some(map) = cur.as_object_mut() else {
+            return;
+        };
         if i + 1 == path.len() {
             map.insert(seg.to_string(), value);
             return;
         }
-        cur = map.entry(seg.to_string()).or_insert_with(|| Value::Object(Default::default()));
+        cur = map
+            .entry(seg.to_string())
+            .or_insert_with(|| Value::Object(Default::default()));
     }
 }
 
 /// Gives a new object what the API server assigns: uid, creationTimestamp, generation.
 pub fn fill_new_metadata(obj: &mut Value) {
-    let missing = |obj: &Value, p: &str| obj.pointer(p).is_none_or(|v| v.is_null() || v.as_str() == Some(""));
+    let missing = |obj: &Value, p: &str| {
+        obj.pointer(p)
+            .is_none_or(|v| v.is_null() || v.as_str() == Some(""))
+    };
     if missing(obj, "/metadata/uid") {
         set_str(obj, &["metadata", "uid"], &crate::util::new_uid());
     }
     if missing(obj, "/metadata/creationTimestamp") {
-        set_str(obj, &["metadata", "creationTimestamp"], &crate::util::now_rfc3339());
+        set_str(
+            obj,
+            &["metadata", "creationTimestamp"],
+            &crate::util::now_rfc3339(),
+        );
     }
     if obj.pointer("/metadata/generation").is_none() {
         set_value(obj, &["metadata", "generation"], Value::from(1));

@@ -4,7 +4,10 @@
 
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
 
 use crate::error::SimError;
 
@@ -37,7 +40,9 @@ impl IssuedCert {
             .map_err(tls_err)?
             .with_no_client_auth()
             .with_single_cert(
-                vec![rustls::pki_types::CertificateDer::from(self.cert_der.clone())],
+                vec![rustls::pki_types::CertificateDer::from(
+                    self.cert_der.clone(),
+                )],
                 rustls::pki_types::PrivateKeyDer::Pkcs8(self.key_der.clone().into()),
             )
             .map_err(tls_err)?;
@@ -54,9 +59,17 @@ impl SimCa {
         dn.push(DnType::CommonName, "llmd-sim cluster CA");
         params.distinguished_name = dn;
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let cert = params.self_signed(&key).map_err(tls_err)?;
-        Ok(Self { pem: cert.pem(), params, key })
+        Ok(Self {
+            pem: cert.pem(),
+            params,
+            key,
+        })
     }
 
     /// The CA certificate, PEM.
@@ -68,13 +81,22 @@ impl SimCa {
     pub fn issue(&self, sans: &[&str]) -> Result<IssuedCert, SimError> {
         let key = KeyPair::generate().map_err(tls_err)?;
         let mut params =
-            CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).map_err(tls_err)?;
+            CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .map_err(tls_err)?;
         let mut dn = DistinguishedName::new();
-        dn.push(DnType::CommonName, sans.first().copied().unwrap_or("llmd-sim"));
+        dn.push(
+            DnType::CommonName,
+            sans.first().copied().unwrap_or("llmd-sim"),
+        );
         params.distinguished_name = dn;
         params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
         let issuer = Issuer::from_params(&self.params, &self.key);
         let cert = params.signed_by(&key, &issuer).map_err(tls_err)?;
-        Ok(IssuedCert { cert_pem: cert.pem(), key_pem: key.serialize_pem(), cert_der: cert.der().to_vec(), key_der: key.serialize_der() })
+        Ok(IssuedCert {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            cert_der: cert.der().to_vec(),
+            key_der: key.serialize_der(),
+        })
     }
 }

@@ -26,22 +26,50 @@ async fn nth_write_fails_and_resource_rules() {
     let sim = start(&[]).await;
     let client = client(&sim, "admin").await;
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "ns1");
-    sim.set_faults(Faults { fail_nth_write: Some(NthWrite { n: 2, code: 500 }), ..Default::default() });
+    sim.set_faults(Faults {
+        fail_nth_write: Some(NthWrite { n: 2, code: 500 }),
+        ..Default::default()
+    });
     cms.create(&PostParams::default(), &cm("a")).await.unwrap();
     cms.list(&ListParams::default()).await.unwrap();
-    assert_eq!(code(cms.create(&PostParams::default(), &cm("b")).await.unwrap_err()), 500);
+    assert_eq!(
+        code(
+            cms.create(&PostParams::default(), &cm("b"))
+                .await
+                .unwrap_err()
+        ),
+        500
+    );
     cms.create(&PostParams::default(), &cm("c")).await.unwrap();
-    assert!(cms.get_opt("b").await.unwrap().is_none(), "the failed write changed nothing");
+    assert!(
+        cms.get_opt("b").await.unwrap().is_none(),
+        "the failed write changed nothing"
+    );
 
     sim.set_faults(Faults {
         rules: vec![
-            FaultRule { resource: "pods".into(), verb: Some("list".into()), code: 429, retry_after: Some(1), ..Default::default() },
-            FaultRule { resource: "configmaps".into(), group: Some(String::new()), code: 403, times: Some(1), ..Default::default() },
+            FaultRule {
+                resource: "pods".into(),
+                verb: Some("list".into()),
+                code: 429,
+                retry_after: Some(1),
+                ..Default::default()
+            },
+            FaultRule {
+                resource: "configmaps".into(),
+                group: Some(String::new()),
+                code: 403,
+                times: Some(1),
+                ..Default::default()
+            },
         ],
         ..Default::default()
     });
     let pods: Api<Pod> = Api::namespaced(client.clone(), "ns1");
-    assert_eq!(code(pods.list(&ListParams::default()).await.unwrap_err()), 429);
+    assert_eq!(
+        code(pods.list(&ListParams::default()).await.unwrap_err()),
+        429
+    );
     assert!(pods.get("web-1").await.is_ok(), "only list is failed");
     assert_eq!(code(cms.get("a").await.unwrap_err()), 403);
     assert!(cms.get("a").await.is_ok(), "times: 1");
@@ -55,11 +83,18 @@ async fn dropped_connections_and_latency() {
     let client = client(&sim, "admin").await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), "ns1");
     sim.set_faults(Faults {
-        rules: vec![FaultRule { resource: "pods".into(), action: FaultAction::Drop, ..Default::default() }],
+        rules: vec![FaultRule {
+            resource: "pods".into(),
+            action: FaultAction::Drop,
+            ..Default::default()
+        }],
         ..Default::default()
     });
     let e = pods.list(&ListParams::default()).await.unwrap_err();
-    assert!(!matches!(e, kube::Error::Api(_)), "a dropped connection is not an API answer: {e:?}");
+    assert!(
+        !matches!(e, kube::Error::Api(_)),
+        "a dropped connection is not an API answer: {e:?}"
+    );
     sim.clear_faults();
     sim.reset_request_log();
     sim.set_latency(Duration::from_millis(150));
@@ -73,10 +108,19 @@ async fn dropped_connections_and_latency() {
 
     // Timeout: the client gives up first.
     sim.set_faults(Faults {
-        rules: vec![FaultRule { resource: "pods".into(), action: FaultAction::Timeout, timeout_ms: Some(3000), ..Default::default() }],
+        rules: vec![FaultRule {
+            resource: "pods".into(),
+            action: FaultAction::Timeout,
+            timeout_ms: Some(3000),
+            ..Default::default()
+        }],
         ..Default::default()
     });
-    let r = tokio::time::timeout(Duration::from_millis(300), pods.list(&ListParams::default())).await;
+    let r = tokio::time::timeout(
+        Duration::from_millis(300),
+        pods.list(&ListParams::default()),
+    )
+    .await;
     assert!(r.is_err(), "the request outlives a short client timeout");
 }
 
@@ -85,9 +129,14 @@ async fn request_log_records_method_path_status_user() {
     let sim = start(&[]).await;
     sim.reset_request_log();
     let alice = client(&sim, "alice").await;
-    let _ = Api::<Pod>::all(alice).list(&ListParams::default().labels("app=web")).await;
+    let _ = Api::<Pod>::all(alice)
+        .list(&ListParams::default().labels("app=web"))
+        .await;
     let admin = client(&sim, "admin").await;
-    Api::<Pod>::namespaced(admin, "ns1").get("web-1").await.unwrap();
+    Api::<Pod>::namespaced(admin, "ns1")
+        .get("web-1")
+        .await
+        .unwrap();
     let log = sim.request_log();
     assert_eq!(log.len(), 2, "{log:?}");
     assert_eq!(log[0].method, "GET");
@@ -119,7 +168,12 @@ async fn control_endpoints_over_http() {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
             let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
             let (parts, body) = req.into_parts();
-            let mut head = format!("{} {} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n", parts.method, parts.uri, body.len());
+            let mut head = format!(
+                "{} {} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n",
+                parts.method,
+                parts.uri,
+                body.len()
+            );
             for (k, v) in &parts.headers {
                 head.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap()));
             }
@@ -131,22 +185,46 @@ async fn control_endpoints_over_http() {
             out
         }
     };
-    let resp = raw(call("PUT", "/_sim/faults", json!({"rules": [{"resource": "pods", "code": 500}]}), "alice-token")).await;
+    let resp = raw(call(
+        "PUT",
+        "/_sim/faults",
+        json!({"rules": [{"resource": "pods", "code": 500}]}),
+        "alice-token",
+    ))
+    .await;
     assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");
-    let resp = raw(call("PUT", "/_sim/faults", json!({"rules": [{"resource": "pods", "code": 500}]}), "admin-token")).await;
+    let resp = raw(call(
+        "PUT",
+        "/_sim/faults",
+        json!({"rules": [{"resource": "pods", "code": 500}]}),
+        "admin-token",
+    ))
+    .await;
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     let pods: Api<Pod> = Api::namespaced(client.clone(), "ns1");
-    assert_eq!(code(pods.list(&ListParams::default()).await.unwrap_err()), 500);
+    assert_eq!(
+        code(pods.list(&ListParams::default()).await.unwrap_err()),
+        500
+    );
     raw(call("DELETE", "/_sim/faults", json!({}), "admin-token")).await;
     assert!(pods.list(&ListParams::default()).await.is_ok());
     let resp = raw(call("GET", "/_sim/requests", json!({}), "admin-token")).await;
     let body = resp.split("\r\n\r\n").nth(1).unwrap();
     let log: Vec<llmd_sim::RequestRecord> = serde_json::from_str(body).unwrap();
-    assert!(log.iter().all(|r| !r.path.starts_with("/_sim/")), "control calls are not logged");
+    assert!(
+        log.iter().all(|r| !r.path.starts_with("/_sim/")),
+        "control calls are not logged"
+    );
     assert_eq!(log.iter().filter(|r| r.status == 500).count(), 1);
     raw(call("DELETE", "/_sim/requests", json!({}), "admin-token")).await;
     assert!(sim.request_log().is_empty());
-    let resp = raw(call("PUT", "/_sim/latency", json!({"ms": 120}), "admin-token")).await;
+    let resp = raw(call(
+        "PUT",
+        "/_sim/latency",
+        json!({"ms": 120}),
+        "admin-token",
+    ))
+    .await;
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     let t = Instant::now();
     pods.list(&ListParams::default()).await.unwrap();

@@ -15,7 +15,10 @@ use kube::discovery::Discovery;
 use serde_json::json;
 
 fn widgets(client: kube::Client, ns: &str) -> Api<DynamicObject> {
-    let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("example.com", "v1", "Widget"), "widgets");
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("example.com", "v1", "Widget"),
+        "widgets",
+    );
     Api::namespaced_with(client, ns, &ar)
 }
 
@@ -32,20 +35,36 @@ async fn get_list_selectors_and_discovery() {
     let client = client(&sim, "admin").await;
     let pods: Api<Pod> = Api::all(client.clone());
     let all = pods.list(&ListParams::default()).await.unwrap();
-    let mut names: Vec<_> = all.items.iter().map(|p| p.metadata.name.clone().unwrap()).collect();
+    let mut names: Vec<_> = all
+        .items
+        .iter()
+        .map(|p| p.metadata.name.clone().unwrap())
+        .collect();
     names.sort();
     assert_eq!(names, ["db-1", "web-1"]);
     assert!(all.metadata.resource_version.is_some());
     let ns1: Api<Pod> = Api::namespaced(client.clone(), "ns1");
     let p = ns1.get("web-1").await.unwrap();
     assert_eq!(p.status.unwrap().phase.as_deref(), Some("Running"));
-    for (sel, want) in [("app=web", 1), ("app in (web,db)", 2), ("app notin (web)", 1), ("!tier", 1), ("tier", 1)] {
+    for (sel, want) in [
+        ("app=web", 1),
+        ("app in (web,db)", 2),
+        ("app notin (web)", 1),
+        ("!tier", 1),
+        ("tier", 1),
+    ] {
         let l = pods.list(&ListParams::default().labels(sel)).await.unwrap();
         assert_eq!(l.items.len(), want, "{sel}");
     }
-    let l = pods.list(&ListParams::default().fields("status.phase=Pending")).await.unwrap();
+    let l = pods
+        .list(&ListParams::default().fields("status.phase=Pending"))
+        .await
+        .unwrap();
     assert_eq!(l.items[0].metadata.name.as_deref(), Some("db-1"));
-    let l = pods.list(&ListParams::default().fields("metadata.namespace=ns1,metadata.name=web-1")).await.unwrap();
+    let l = pods
+        .list(&ListParams::default().fields("metadata.namespace=ns1,metadata.name=web-1"))
+        .await
+        .unwrap();
     assert_eq!(l.items.len(), 1);
     // Implicit namespace ns2 exists and is Active.
     let ns: Api<Namespace> = Api::all(client.clone());
@@ -53,12 +72,21 @@ async fn get_list_selectors_and_discovery() {
     assert_eq!(ns2.status.unwrap().phase.as_deref(), Some("Active"));
     // Discovery sees the CRD's group with v1 preferred.
     let d = Discovery::new(client.clone()).run().await.unwrap();
-    let g = d.groups().find(|g| g.name() == "example.com").expect("example.com discovered");
+    let g = d
+        .groups()
+        .find(|g| g.name() == "example.com")
+        .expect("example.com discovered");
     assert_eq!(g.preferred_version_or_latest(), "v1");
     // Served under both versions, one stored copy.
-    let ar = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("example.com", "v1alpha1", "Widget"), "widgets");
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("example.com", "v1alpha1", "Widget"),
+        "widgets",
+    );
     let old: Api<DynamicObject> = Api::namespaced_with(client.clone(), "ns1", &ar);
-    assert_eq!(old.get("w1").await.unwrap().types.unwrap().api_version, "example.com/v1alpha1");
+    assert_eq!(
+        old.get("w1").await.unwrap().types.unwrap().api_version,
+        "example.com/v1alpha1"
+    );
 }
 
 #[tokio::test]
@@ -67,7 +95,10 @@ async fn pagination_with_limit_and_continue() {
     let client = client(&sim, "admin").await;
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "ns1");
     for i in 0..23 {
-        let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": format!("cm-{i:02}")}, "data": {"i": i.to_string()}})).unwrap();
+        let cm: ConfigMap = serde_json::from_value(
+            json!({"metadata": {"name": format!("cm-{i:02}")}, "data": {"i": i.to_string()}}),
+        )
+        .unwrap();
         cms.create(&PostParams::default(), &cm).await.unwrap();
     }
     let mut seen = Vec::new();
@@ -107,23 +138,55 @@ async fn error_bodies_404_401_403_409() {
     assert_eq!(e.message, "widgets.example.com \"nope\" not found");
 
     let bad = client_from(&kubeconfig_with_token(&sim, "wrong")).await;
-    let e = api_err(Api::<Pod>::all(bad).list(&ListParams::default()).await.unwrap_err());
+    let e = api_err(
+        Api::<Pod>::all(bad)
+            .list(&ListParams::default())
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((e.code, e.reason.as_str()), (401, "Unauthorized"));
 
     let alice = client(&sim, "alice").await;
-    let e = api_err(Api::<Pod>::all(alice).list(&ListParams::default()).await.unwrap_err());
+    let e = api_err(
+        Api::<Pod>::all(alice)
+            .list(&ListParams::default())
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((e.code, e.reason.as_str()), (403, "Forbidden"));
-    assert_eq!(e.message, "pods is forbidden: User \"alice\" cannot list resource \"pods\" in API group \"\" at the cluster scope");
+    assert_eq!(
+        e.message,
+        "pods is forbidden: User \"alice\" cannot list resource \"pods\" in API group \"\" at the cluster scope"
+    );
 
     // bob views ns1 through a RoleBinding to his group, nothing elsewhere, no secrets.
     let bob = client(&sim, "bob").await;
-    assert_eq!(Api::<Pod>::namespaced(bob.clone(), "ns1").list(&ListParams::default()).await.unwrap().items.len(), 1);
-    let e = api_err(Api::<Pod>::namespaced(bob.clone(), "ns2").list(&ListParams::default()).await.unwrap_err());
+    assert_eq!(
+        Api::<Pod>::namespaced(bob.clone(), "ns1")
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    let e = api_err(
+        Api::<Pod>::namespaced(bob.clone(), "ns2")
+            .list(&ListParams::default())
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(e.code, 403);
-    assert!(Api::<Secret>::namespaced(bob.clone(), "ns1").list(&ListParams::default()).await.is_err());
+    assert!(
+        Api::<Secret>::namespaced(bob.clone(), "ns1")
+            .list(&ListParams::default())
+            .await
+            .is_err()
+    );
 
     let cms: Api<ConfigMap> = Api::namespaced(admin.clone(), "ns1");
-    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "c"}, "data": {"a": "1"}})).unwrap();
+    let cm: ConfigMap =
+        serde_json::from_value(json!({"metadata": {"name": "c"}, "data": {"a": "1"}})).unwrap();
     let created = cms.create(&PostParams::default(), &cm).await.unwrap();
     let e = api_err(cms.create(&PostParams::default(), &cm).await.unwrap_err());
     assert_eq!((e.code, e.reason.as_str()), (409, "AlreadyExists"));
@@ -131,12 +194,23 @@ async fn error_bodies_404_401_403_409() {
     let mut stale = created.clone();
     let mut fresh = created.clone();
     fresh.data = Some([("a".to_string(), "2".to_string())].into());
-    cms.replace("c", &PostParams::default(), &fresh).await.unwrap();
+    cms.replace("c", &PostParams::default(), &fresh)
+        .await
+        .unwrap();
     stale.data = Some([("a".to_string(), "3".to_string())].into());
-    let e = api_err(cms.replace("c", &PostParams::default(), &stale).await.unwrap_err());
+    let e = api_err(
+        cms.replace("c", &PostParams::default(), &stale)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((e.code, e.reason.as_str()), (409, "Conflict"));
     // Create into a missing namespace.
-    let e = api_err(Api::<ConfigMap>::namespaced(admin, "ghost").create(&PostParams::default(), &cm).await.unwrap_err());
+    let e = api_err(
+        Api::<ConfigMap>::namespaced(admin, "ghost")
+            .create(&PostParams::default(), &cm)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(e.code, 404);
     assert_eq!(e.message, "namespaces \"ghost\" not found");
 }
@@ -148,31 +222,77 @@ async fn server_side_apply_ownership_conflicts_force_and_dry_run() {
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "ns1");
     let doc = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa"}, "data": {"a": "1", "b": "1"}});
     // dry run creates nothing.
-    cms.patch("ssa", &PatchParams::apply("alpha").dry_run(), &Patch::Apply(&doc)).await.unwrap();
+    cms.patch(
+        "ssa",
+        &PatchParams::apply("alpha").dry_run(),
+        &Patch::Apply(&doc),
+    )
+    .await
+    .unwrap();
     assert!(cms.get_opt("ssa").await.unwrap().is_none());
-    let created = cms.patch("ssa", &PatchParams::apply("alpha"), &Patch::Apply(&doc)).await.unwrap();
+    let created = cms
+        .patch("ssa", &PatchParams::apply("alpha"), &Patch::Apply(&doc))
+        .await
+        .unwrap();
     let mf = created.metadata.managed_fields.unwrap();
     assert_eq!(mf[0].manager.as_deref(), Some("alpha"));
     assert_eq!(mf[0].operation.as_deref(), Some("Apply"));
     // Another manager changing alpha's field without force: 409.
     let other = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa"}, "data": {"a": "2"}});
-    let e = api_err(cms.patch("ssa", &PatchParams::apply("beta"), &Patch::Apply(&other)).await.unwrap_err());
+    let e = api_err(
+        cms.patch("ssa", &PatchParams::apply("beta"), &Patch::Apply(&other))
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((e.code, e.reason.as_str()), (409, "Conflict"));
-    assert!(e.message.contains("conflict with \"alpha\""), "{}", e.message);
+    assert!(
+        e.message.contains("conflict with \"alpha\""),
+        "{}",
+        e.message
+    );
     assert!(e.message.contains(".data.a"), "{}", e.message);
-    let forced = cms.patch("ssa", &PatchParams::apply("beta").force(), &Patch::Apply(&other)).await.unwrap();
+    let forced = cms
+        .patch(
+            "ssa",
+            &PatchParams::apply("beta").force(),
+            &Patch::Apply(&other),
+        )
+        .await
+        .unwrap();
     assert_eq!(forced.data.as_ref().unwrap()["a"], "2");
     // alpha re-applies without b: b goes, a stays (beta's).
-    let fewer = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa"}, "data": {}});
-    let after = cms.patch("ssa", &PatchParams::apply("alpha"), &Patch::Apply(&fewer)).await.unwrap();
-    assert_eq!(after.data.unwrap(), [("a".to_string(), "2".to_string())].into());
+    let fewer =
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa"}, "data": {}});
+    let after = cms
+        .patch("ssa", &PatchParams::apply("alpha"), &Patch::Apply(&fewer))
+        .await
+        .unwrap();
+    assert_eq!(
+        after.data.unwrap(),
+        [("a".to_string(), "2".to_string())].into()
+    );
     // Unchanged apply keeps the resourceVersion.
-    let again = cms.patch("ssa", &PatchParams::apply("beta"), &Patch::Apply(&other)).await.unwrap();
-    let same = cms.patch("ssa", &PatchParams::apply("beta"), &Patch::Apply(&other)).await.unwrap();
-    assert_eq!(again.metadata.resource_version, same.metadata.resource_version);
+    let again = cms
+        .patch("ssa", &PatchParams::apply("beta"), &Patch::Apply(&other))
+        .await
+        .unwrap();
+    let same = cms
+        .patch("ssa", &PatchParams::apply("beta"), &Patch::Apply(&other))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.metadata.resource_version,
+        same.metadata.resource_version
+    );
     // dry run on update does not change.
     let change = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa"}, "data": {"a": "9"}});
-    cms.patch("ssa", &PatchParams::apply("beta").dry_run(), &Patch::Apply(&change)).await.unwrap();
+    cms.patch(
+        "ssa",
+        &PatchParams::apply("beta").dry_run(),
+        &Patch::Apply(&change),
+    )
+    .await
+    .unwrap();
     assert_eq!(cms.get("ssa").await.unwrap().data.unwrap()["a"], "2");
 }
 
@@ -182,14 +302,20 @@ async fn merge_json_and_strategic_patches() {
     let client = client(&sim, "admin").await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), "ns1");
     let p = pods
-        .patch("web-1", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"labels": {"tier": null, "x": "y"}}})))
+        .patch(
+            "web-1",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"tier": null, "x": "y"}}})),
+        )
         .await
         .unwrap();
     let labels = p.metadata.labels.unwrap();
     assert_eq!(labels.get("x").map(String::as_str), Some("y"));
     assert!(!labels.contains_key("tier"));
     // kube 5 links json-patch 4, so send the JSON patch as a raw request.
-    let body = serde_json::to_vec(&json!([{"op": "replace", "path": "/metadata/labels/x", "value": "z"}])).unwrap();
+    let body =
+        serde_json::to_vec(&json!([{"op": "replace", "path": "/metadata/labels/x", "value": "z"}]))
+            .unwrap();
     let req = http::Request::patch("/api/v1/namespaces/ns1/pods/web-1")
         .header("content-type", "application/json-patch+json")
         .body(body)
@@ -200,11 +326,19 @@ async fn merge_json_and_strategic_patches() {
         .patch(
             "web-1",
             &PatchParams::default(),
-            &Patch::Strategic(json!({"spec": {"containers": [{"name": "side", "image": "busybox"}]}})),
+            &Patch::Strategic(
+                json!({"spec": {"containers": [{"name": "side", "image": "busybox"}]}}),
+            ),
         )
         .await
         .unwrap();
-    let names: Vec<_> = p.spec.unwrap().containers.into_iter().map(|c| c.name).collect();
+    let names: Vec<_> = p
+        .spec
+        .unwrap()
+        .containers
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     assert_eq!(names, ["c", "side"]);
 }
 
@@ -215,7 +349,11 @@ async fn status_subresource_and_generation() {
     let w = widgets(client.clone(), "ns1");
     // Main resource writes ignore status.
     let p = w
-        .patch("w1", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 3}, "status": {"ready": false}})))
+        .patch(
+            "w1",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 3}, "status": {"ready": false}})),
+        )
         .await
         .unwrap();
     assert_eq!(p.data["status"]["ready"], true);
@@ -223,7 +361,11 @@ async fn status_subresource_and_generation() {
     assert_eq!(p.metadata.generation, Some(2));
     // The status subresource only touches status.
     let s = w
-        .patch_status("w1", &PatchParams::default(), &Patch::Merge(json!({"status": {"ready": false}, "spec": {"replicas": 7}})))
+        .patch_status(
+            "w1",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"ready": false}, "spec": {"replicas": 7}})),
+        )
         .await
         .unwrap();
     assert_eq!(s.data["status"]["ready"], false);
@@ -232,7 +374,13 @@ async fn status_subresource_and_generation() {
     let got = w.get_status("w1").await.unwrap();
     assert_eq!(got.data["status"]["ready"], false);
     // A created CR loses status.
-    let mut obj = DynamicObject::new("w2", &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("example.com", "v1", "Widget"), "widgets"));
+    let mut obj = DynamicObject::new(
+        "w2",
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("example.com", "v1", "Widget"),
+            "widgets",
+        ),
+    );
     obj.data = json!({"spec": {"replicas": 1}, "status": {"ready": true}});
     let created = w.create(&PostParams::default(), &obj).await.unwrap();
     assert!(created.data.get("status").is_none());
@@ -244,14 +392,18 @@ async fn delete_with_propagation() {
     let client = client(&sim, "admin").await;
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "ns1");
     let owner = cms
-        .create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": "owner"}})).unwrap())
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": "owner"}})).unwrap(),
+        )
         .await
         .unwrap();
     let uid = owner.metadata.uid.clone().unwrap();
     for name in ["dep-a", "dep-b"] {
-        let dep: ConfigMap = serde_json::from_value(json!({"metadata": {"name": name, "ownerReferences": [
+        let dep: ConfigMap =
+            serde_json::from_value(json!({"metadata": {"name": name, "ownerReferences": [
             {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": uid}]}}))
-        .unwrap();
+            .unwrap();
         cms.create(&PostParams::default(), &dep).await.unwrap();
     }
     cms.delete("owner", &DeleteParams::default()).await.unwrap();
@@ -259,23 +411,53 @@ async fn delete_with_propagation() {
     assert!(cms.get_opt("dep-a").await.unwrap().is_none());
     // Orphan keeps dependents and strips the owner reference.
     let owner = cms
-        .create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": "owner2"}})).unwrap())
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"name": "owner2"}})).unwrap(),
+        )
         .await
         .unwrap();
     let dep: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "dep-c", "ownerReferences": [
         {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner2", "uid": owner.metadata.uid.unwrap()}]}}))
     .unwrap();
     cms.create(&PostParams::default(), &dep).await.unwrap();
-    let dp = DeleteParams { propagation_policy: Some(PropagationPolicy::Orphan), ..Default::default() };
+    let dp = DeleteParams {
+        propagation_policy: Some(PropagationPolicy::Orphan),
+        ..Default::default()
+    };
     cms.delete("owner2", &dp).await.unwrap();
     let kept = cms.get("dep-c").await.unwrap();
-    assert!(kept.metadata.owner_references.unwrap_or_default().is_empty());
+    assert!(
+        kept.metadata
+            .owner_references
+            .unwrap_or_default()
+            .is_empty()
+    );
     // dry-run delete keeps the object; deletecollection with a selector.
-    cms.delete("dep-c", &DeleteParams { dry_run: true, ..Default::default() }).await.unwrap();
+    cms.delete(
+        "dep-c",
+        &DeleteParams {
+            dry_run: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert!(cms.get_opt("dep-c").await.unwrap().is_some());
     let pods: Api<Pod> = Api::namespaced(client.clone(), "ns1");
-    pods.delete_collection(&DeleteParams::default(), &ListParams::default().labels("app=web")).await.unwrap();
-    assert!(pods.list(&ListParams::default()).await.unwrap().items.is_empty());
+    pods.delete_collection(
+        &DeleteParams::default(),
+        &ListParams::default().labels("app=web"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        pods.list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -285,27 +467,60 @@ async fn watch_sees_changes() {
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "ns1");
     let cms2 = cms.clone();
     let waiter = tokio::spawn(async move {
-        let cond = |o: Option<&ConfigMap>| o.and_then(|c| c.data.as_ref()).is_some_and(|d| d.get("ready").map(String::as_str) == Some("yes"));
-        tokio::time::timeout(Duration::from_secs(10), kube::runtime::wait::await_condition(cms2, "later", cond)).await
+        let cond = |o: Option<&ConfigMap>| {
+            o.and_then(|c| c.data.as_ref())
+                .is_some_and(|d| d.get("ready").map(String::as_str) == Some("yes"))
+        };
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            kube::runtime::wait::await_condition(cms2, "later", cond),
+        )
+        .await
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
-    cms.create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": "later"}, "data": {"ready": "no"}})).unwrap())
+    cms.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "later"}, "data": {"ready": "no"}}))
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    cms.patch(
+        "later",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"data": {"ready": "yes"}})),
+    )
+    .await
+    .unwrap();
+    let got = waiter
         .await
+        .unwrap()
+        .expect("condition met in time")
         .unwrap();
-    cms.patch("later", &PatchParams::default(), &Patch::Merge(json!({"data": {"ready": "yes"}}))).await.unwrap();
-    let got = waiter.await.unwrap().expect("condition met in time").unwrap();
     assert_eq!(got.unwrap().data.unwrap()["ready"], "yes");
 
     // A raw watch from a resourceVersion sees MODIFIED and DELETED, filtered by label.
     let list = cms.list(&ListParams::default()).await.unwrap();
     let rv = list.metadata.resource_version.unwrap();
-    let stream = cms.watch(&kube::api::WatchParams::default().labels("w=1").timeout(5), &rv).await.unwrap();
-    cms.create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": "w", "labels": {"w": "1"}}})).unwrap())
+    let stream = cms
+        .watch(
+            &kube::api::WatchParams::default().labels("w=1").timeout(5),
+            &rv,
+        )
         .await
         .unwrap();
-    cms.create(&PostParams::default(), &serde_json::from_value(json!({"metadata": {"name": "unlabelled"}})).unwrap())
-        .await
-        .unwrap();
+    cms.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "w", "labels": {"w": "1"}}})).unwrap(),
+    )
+    .await
+    .unwrap();
+    cms.create(
+        &PostParams::default(),
+        &serde_json::from_value(json!({"metadata": {"name": "unlabelled"}})).unwrap(),
+    )
+    .await
+    .unwrap();
     cms.delete("w", &DeleteParams::default()).await.unwrap();
     let events: Vec<_> = stream.take(2).try_collect().await.unwrap();
     let kinds: Vec<&str> = events
@@ -322,7 +537,10 @@ async fn watch_sees_changes() {
     // kube-runtime watcher gets the initial list then live events.
     let mut w = kube::runtime::watcher(cms.clone(), Default::default()).boxed();
     let mut init_done = false;
-    while let Some(ev) = tokio::time::timeout(Duration::from_secs(5), w.next()).await.unwrap() {
+    while let Some(ev) = tokio::time::timeout(Duration::from_secs(5), w.next())
+        .await
+        .unwrap()
+    {
         if let kube::runtime::watcher::Event::InitDone = ev.unwrap() {
             init_done = true;
             break;
@@ -344,29 +562,73 @@ async fn token_request_review_and_sa_secret_controller() {
     assert!(!token.is_empty());
     // The token authenticates as the SA, which has no rights yet.
     let sa_client = client_from(&kubeconfig_with_token(&sim, &token)).await;
-    let e = api_err(Api::<Pod>::namespaced(sa_client.clone(), "ns1").list(&ListParams::default()).await.unwrap_err());
-    assert!(e.message.contains("system:serviceaccount:ns1:reader"), "{}", e.message);
+    let e = api_err(
+        Api::<Pod>::namespaced(sa_client.clone(), "ns1")
+            .list(&ListParams::default())
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        e.message.contains("system:serviceaccount:ns1:reader"),
+        "{}",
+        e.message
+    );
     // SelfSubjectAccessReview answered from RBAC.
-    let ssar: k8s_openapi::api::authorization::v1::SelfSubjectAccessReview = serde_json::from_value(json!({
-        "spec": {"resourceAttributes": {"namespace": "ns1", "verb": "list", "resource": "pods"}}})).unwrap();
-    let api: Api<k8s_openapi::api::authorization::v1::SelfSubjectAccessReview> = Api::all(sa_client.clone());
-    assert!(!api.create(&PostParams::default(), &ssar).await.unwrap().status.unwrap().allowed);
+    let ssar: k8s_openapi::api::authorization::v1::SelfSubjectAccessReview =
+        serde_json::from_value(json!({
+        "spec": {"resourceAttributes": {"namespace": "ns1", "verb": "list", "resource": "pods"}}}))
+        .unwrap();
+    let api: Api<k8s_openapi::api::authorization::v1::SelfSubjectAccessReview> =
+        Api::all(sa_client.clone());
+    assert!(
+        !api.create(&PostParams::default(), &ssar)
+            .await
+            .unwrap()
+            .status
+            .unwrap()
+            .allowed
+    );
     let rb = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "reader-view", "namespace": "ns1"},
         "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": "ns1"}],
         "roleRef": {"kind": "ClusterRole", "name": "view", "apiGroup": "rbac.authorization.k8s.io"}});
     let rbs: Api<k8s_openapi::api::rbac::v1::RoleBinding> = Api::namespaced(admin.clone(), "ns1");
-    rbs.patch("reader-view", &PatchParams::apply("test"), &Patch::Apply(&rb)).await.unwrap();
-    assert!(api.create(&PostParams::default(), &ssar).await.unwrap().status.unwrap().allowed);
-    assert_eq!(Api::<Pod>::namespaced(sa_client, "ns1").list(&ListParams::default()).await.unwrap().items.len(), 1);
+    rbs.patch(
+        "reader-view",
+        &PatchParams::apply("test"),
+        &Patch::Apply(&rb),
+    )
+    .await
+    .unwrap();
+    assert!(
+        api.create(&PostParams::default(), &ssar)
+            .await
+            .unwrap()
+            .status
+            .unwrap()
+            .allowed
+    );
+    assert_eq!(
+        Api::<Pod>::namespaced(sa_client, "ns1")
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     // TokenReview (what the Thanos front uses).
-    let tr: k8s_openapi::api::authentication::v1::TokenReview = serde_json::from_value(json!({"spec": {"token": token}})).unwrap();
+    let tr: k8s_openapi::api::authentication::v1::TokenReview =
+        serde_json::from_value(json!({"spec": {"token": token}})).unwrap();
     let out = Api::<k8s_openapi::api::authentication::v1::TokenReview>::all(admin.clone())
         .create(&PostParams::default(), &tr)
         .await
         .unwrap();
     let st = out.status.unwrap();
     assert_eq!(st.authenticated, Some(true));
-    assert_eq!(st.user.unwrap().username.as_deref(), Some("system:serviceaccount:ns1:reader"));
+    assert_eq!(
+        st.user.unwrap().username.as_deref(),
+        Some("system:serviceaccount:ns1:reader")
+    );
     // SubjectAccessReview for the monitoring path.
     let sar: k8s_openapi::api::authorization::v1::SubjectAccessReview = serde_json::from_value(json!({"spec": {
         "user": "system:serviceaccount:ns1:reader", "groups": ["system:serviceaccounts"],
@@ -387,7 +649,15 @@ async fn token_request_review_and_sa_secret_controller() {
     assert!(data.contains_key("ca.crt"));
     assert_eq!(data["namespace"].0, b"ns1");
     let sa_client = client_from(&kubeconfig_with_token(&sim, &token)).await;
-    assert_eq!(Api::<Pod>::namespaced(sa_client, "ns1").list(&ListParams::default()).await.unwrap().items.len(), 1);
+    assert_eq!(
+        Api::<Pod>::namespaced(sa_client, "ns1")
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 }
 
 const GRAFANA_CRDS: &[&str] = &[
@@ -417,43 +687,98 @@ async fn grafana_operator_and_routes() {
     let refs: Vec<&str> = fixtures.iter().map(String::as_str).collect();
     let sim = start(&refs).await;
     let client = client(&sim, "admin").await;
-    let gvk = |k: &str, p: &str| ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("grafana.integreatly.org", "v1beta1", k), p);
-    let ds_api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "ns1", &gvk("GrafanaDatasource", "grafanadatasources"));
+    let gvk = |k: &str, p: &str| {
+        ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("grafana.integreatly.org", "v1beta1", k),
+            p,
+        )
+    };
+    let ds_api: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        "ns1",
+        &gvk("GrafanaDatasource", "grafanadatasources"),
+    );
     // A datasource before any Grafana: NoMatchingInstances.
     let ds = json!({"apiVersion": "grafana.integreatly.org/v1beta1", "kind": "GrafanaDatasource", "metadata": {"name": "thanos"},
         "spec": {"instanceSelector": {"matchLabels": {"dashboards": "llmd"}}, "datasource": {"name": "Thanos", "type": "prometheus", "access": "proxy", "url": "https://x"}}});
-    let created = ds_api.patch("thanos", &PatchParams::apply("t"), &Patch::Apply(&ds)).await.unwrap();
+    let created = ds_api
+        .patch("thanos", &PatchParams::apply("t"), &Patch::Apply(&ds))
+        .await
+        .unwrap();
     assert_eq!(created.data["status"]["NoMatchingInstances"], true);
-    let g_api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "ns1", &gvk("Grafana", "grafanas"));
+    let g_api: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), "ns1", &gvk("Grafana", "grafanas"));
     let g = json!({"apiVersion": "grafana.integreatly.org/v1beta1", "kind": "Grafana", "metadata": {"name": "llmd", "labels": {"dashboards": "llmd"}},
         "spec": {"route": {"spec": {}}}});
-    g_api.patch("llmd", &PatchParams::apply("t"), &Patch::Apply(&g)).await.unwrap();
+    g_api
+        .patch("llmd", &PatchParams::apply("t"), &Patch::Apply(&g))
+        .await
+        .unwrap();
     let got = g_api.get("llmd").await.unwrap();
     assert_eq!(got.data["status"]["stage"], "complete");
     assert_eq!(got.data["status"]["stageStatus"], "success");
     let pods: Api<Pod> = Api::namespaced(client.clone(), "ns1");
-    let gp = pods.list(&ListParams::default().labels("app=grafana")).await.unwrap();
+    let gp = pods
+        .list(&ListParams::default().labels("app=grafana"))
+        .await
+        .unwrap();
     assert_eq!(gp.items.len(), 1);
-    assert!(Api::<k8s_openapi::api::apps::v1::Deployment>::namespaced(client.clone(), "ns1").get("llmd-deployment").await.is_ok());
-    assert!(Api::<k8s_openapi::api::core::v1::Service>::namespaced(client.clone(), "ns1").get("llmd-service").await.is_ok());
-    assert!(Api::<Secret>::namespaced(client.clone(), "ns1").get("llmd-admin-credentials").await.is_ok());
+    assert!(
+        Api::<k8s_openapi::api::apps::v1::Deployment>::namespaced(client.clone(), "ns1")
+            .get("llmd-deployment")
+            .await
+            .is_ok()
+    );
+    assert!(
+        Api::<k8s_openapi::api::core::v1::Service>::namespaced(client.clone(), "ns1")
+            .get("llmd-service")
+            .await
+            .is_ok()
+    );
+    assert!(
+        Api::<Secret>::namespaced(client.clone(), "ns1")
+            .get("llmd-admin-credentials")
+            .await
+            .is_ok()
+    );
     let routes: Api<DynamicObject> = Api::namespaced_with(
         client.clone(),
         "ns1",
-        &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("route.openshift.io", "v1", "Route"), "routes"),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("route.openshift.io", "v1", "Route"),
+            "routes",
+        ),
     );
     let r = routes.get("llmd-route").await.unwrap();
-    assert_eq!(r.data["spec"]["host"], "llmd-route-ns1.apps.sim.oc-llmd.local");
+    assert_eq!(
+        r.data["spec"]["host"],
+        "llmd-route-ns1.apps.sim.oc-llmd.local"
+    );
     // The datasource is now synchronized.
     let ds = ds_api.get("thanos").await.unwrap();
-    assert_eq!(ds.data["status"]["conditions"][0]["type"], "DatasourceSynchronized");
+    assert_eq!(
+        ds.data["status"]["conditions"][0]["type"],
+        "DatasourceSynchronized"
+    );
     assert!(ds.data["status"].get("NoMatchingInstances").is_none());
     // Route host override.
     sim.set_route_host("ns1", "llmd-route", "127.0.0.1:9999");
-    assert_eq!(routes.get("llmd-route").await.unwrap().data["spec"]["host"], "127.0.0.1:9999");
+    assert_eq!(
+        routes.get("llmd-route").await.unwrap().data["spec"]["host"],
+        "127.0.0.1:9999"
+    );
     // Deleting the Grafana takes its children.
-    g_api.delete("llmd", &DeleteParams::default()).await.unwrap();
-    assert!(pods.list(&ListParams::default().labels("app=grafana")).await.unwrap().items.is_empty());
+    g_api
+        .delete("llmd", &DeleteParams::default())
+        .await
+        .unwrap();
+    assert!(
+        pods.list(&ListParams::default().labels("app=grafana"))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     let ds = ds_api.get("thanos").await.unwrap();
     assert_eq!(ds.data["status"]["NoMatchingInstances"], true);
 }
@@ -464,32 +789,54 @@ async fn crd_created_via_api_makes_resource_exist() {
     let client = client(&sim, "admin").await;
     let crds: Api<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition> = Api::all(client.clone());
     let crd: serde_json::Value = serde_saphyr::from_str(ROUTE_CRD).unwrap();
-    crds.patch("routes.route.openshift.io", &PatchParams::apply("t"), &Patch::Apply(&crd)).await.unwrap();
+    crds.patch(
+        "routes.route.openshift.io",
+        &PatchParams::apply("t"),
+        &Patch::Apply(&crd),
+    )
+    .await
+    .unwrap();
     let routes: Api<DynamicObject> = Api::namespaced_with(
         client.clone(),
         "ns1",
-        &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("route.openshift.io", "v1", "Route"), "routes"),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("route.openshift.io", "v1", "Route"),
+            "routes",
+        ),
     );
     let r = json!({"apiVersion": "route.openshift.io/v1", "kind": "Route", "metadata": {"name": "r"}, "spec": {"to": {"kind": "Service", "name": "s"}}});
-    let created = routes.patch("r", &PatchParams::apply("t"), &Patch::Apply(&r)).await.unwrap();
+    let created = routes
+        .patch("r", &PatchParams::apply("t"), &Patch::Apply(&r))
+        .await
+        .unwrap();
     assert_eq!(created.data["spec"]["host"], "r-ns1.apps.sim.oc-llmd.local");
-    crds.delete("routes.route.openshift.io", &DeleteParams::default()).await.unwrap();
+    crds.delete("routes.route.openshift.io", &DeleteParams::default())
+        .await
+        .unwrap();
     let e = api_err(routes.get("r").await.unwrap_err());
     assert_eq!(e.code, 404);
 }
 
 #[tokio::test]
 async fn pod_proxy_hook() {
-    let hook: llmd_sim::PodHttpHook = std::sync::Arc::new(|pod: &serde_json::Value, port: u16, path: &str| {
-        let name = pod["metadata"]["name"].as_str().unwrap_or_default().to_string();
-        (port == 8000).then(|| (200, "text/plain".to_string(), format!("{name} {path}")))
-    });
+    let hook: llmd_sim::PodHttpHook =
+        std::sync::Arc::new(|pod: &serde_json::Value, port: u16, path: &str| {
+            let name = pod["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            (port == 8000).then(|| (200, "text/plain".to_string(), format!("{name} {path}")))
+        });
     let sim = start_with(|o| o.pod_http_hook = Some(hook), &[]).await;
     let client = client(&sim, "admin").await;
-    let req = http::Request::get("/api/v1/namespaces/ns1/pods/web-1:8000/proxy/metrics?x=1").body(Vec::new()).unwrap();
+    let req = http::Request::get("/api/v1/namespaces/ns1/pods/web-1:8000/proxy/metrics?x=1")
+        .body(Vec::new())
+        .unwrap();
     let text = client.request_text(req).await.unwrap();
     assert_eq!(text, "web-1 /metrics?x=1");
-    let req = http::Request::get("/api/v1/namespaces/ns1/pods/web-1:9/proxy/metrics").body(Vec::new()).unwrap();
+    let req = http::Request::get("/api/v1/namespaces/ns1/pods/web-1:9/proxy/metrics")
+        .body(Vec::new())
+        .unwrap();
     let e = api_err(client.request_text(req).await.unwrap_err());
     assert_eq!(e.code, 503);
 }

@@ -18,11 +18,18 @@ struct Kubectl {
 
 impl Kubectl {
     fn new(kubeconfig_text: &str) -> Self {
-        assert!(Path::new(KUBECTL).exists(), "{KUBECTL} is missing: the kubectl tests need the real kubectl");
+        assert!(
+            Path::new(KUBECTL).exists(),
+            "{KUBECTL} is missing: the kubectl tests need the real kubectl"
+        );
         let home = tempfile::tempdir().unwrap();
         let kubeconfig = home.path().join("kubeconfig");
         std::fs::write(&kubeconfig, kubeconfig_text).unwrap();
-        Self { home: home.path().to_path_buf(), _home: home, kubeconfig }
+        Self {
+            home: home.path().to_path_buf(),
+            _home: home,
+            kubeconfig,
+        }
     }
 
     /// Runs kubectl; returns (success, stdout, stderr).
@@ -34,7 +41,11 @@ impl Kubectl {
             .env_remove("KUBERNETES_SERVICE_HOST")
             .output()
             .expect("kubectl runs");
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -63,8 +74,16 @@ async fn kubectl_get_pods_namespaces_and_crs() {
     })
     .await
     .unwrap();
-    assert!(out.0.contains("web-1") && out.0.contains("db-1") && out.0.contains("ns2"), "{}", out.0);
-    assert!(out.1.contains("ns1") && out.1.contains("default"), "{}", out.1);
+    assert!(
+        out.0.contains("web-1") && out.0.contains("db-1") && out.0.contains("ns2"),
+        "{}",
+        out.0
+    );
+    assert!(
+        out.1.contains("ns1") && out.1.contains("default"),
+        "{}",
+        out.1
+    );
     let v: serde_json::Value = serde_json::from_str(&out.2).unwrap();
     assert_eq!(v["items"][0]["metadata"]["name"], "w1");
     assert_eq!(v["items"][0]["apiVersion"], "example.com/v1");
@@ -86,20 +105,38 @@ async fn kubectl_server_side_apply_and_delete() {
     let (first, again, got, del, after) = tokio::task::spawn_blocking(move || {
         let first = k.ok(&["apply", "--server-side", "-f", &cm, "-f", &cr]);
         let again = k.ok(&["apply", "--server-side", "-f", &cm]);
-        let got = k.ok(&["get", "configmap", "applied", "-n", "ns1", "-o", "jsonpath={.data.a}"]);
+        let got = k.ok(&[
+            "get",
+            "configmap",
+            "applied",
+            "-n",
+            "ns1",
+            "-o",
+            "jsonpath={.data.a}",
+        ]);
         let del = k.ok(&["delete", "widget", "w9", "-n", "ns1"]);
         let after = k.run(&["get", "widget", "w9", "-n", "ns1"]);
         (first, again, got, del, after)
     })
     .await
     .unwrap();
-    assert!(first.contains("configmap/applied serverside-applied"), "{first}");
-    assert!(first.contains("widget.example.com/w9 serverside-applied"), "{first}");
+    assert!(
+        first.contains("configmap/applied serverside-applied"),
+        "{first}"
+    );
+    assert!(
+        first.contains("widget.example.com/w9 serverside-applied"),
+        "{first}"
+    );
     assert!(again.contains("serverside-applied"), "{again}");
     assert_eq!(got, "1");
     assert!(del.contains("widget.example.com \"w9\" deleted"), "{del}");
     assert!(!after.0);
-    assert!(after.2.contains("NotFound") || after.2.contains("not found"), "{}", after.2);
+    assert!(
+        after.2.contains("NotFound") || after.2.contains("not found"),
+        "{}",
+        after.2
+    );
     let cm = sim.store().get("", "ConfigMap", "ns1", "applied").unwrap();
     assert_eq!(cm["metadata"]["managedFields"][0]["manager"], "kubectl");
 }
@@ -108,7 +145,9 @@ async fn kubectl_server_side_apply_and_delete() {
 async fn kubectl_forbidden_user_sees_the_real_message() {
     let sim = start(&[]).await;
     let k = Kubectl::new(&sim.kubeconfig("alice"));
-    let (ok, _, err) = tokio::task::spawn_blocking(move || k.run(&["get", "pods", "-A"])).await.unwrap();
+    let (ok, _, err) = tokio::task::spawn_blocking(move || k.run(&["get", "pods", "-A"]))
+        .await
+        .unwrap();
     assert!(!ok);
     assert!(
         err.contains("pods is forbidden: User \"alice\" cannot list resource \"pods\" in API group \"\" at the cluster scope"),

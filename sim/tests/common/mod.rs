@@ -120,7 +120,9 @@ pub async fn start_with(f: impl FnOnce(&mut SimOptions), extra: &[&str]) -> SimC
 pub async fn client_from(kubeconfig: &str) -> Client {
     install_crypto();
     let kc = Kubeconfig::from_yaml(kubeconfig).expect("kubeconfig parses");
-    let mut cfg = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await.expect("config");
+    let mut cfg = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .expect("config");
     // kube 5 retries 429/503/504 up to 15 times by default; tests want to see them.
     cfg.default_retry = false;
     Client::try_from(cfg).expect("client")
