@@ -187,10 +187,10 @@ pub fn remove_path(obj: &mut Value, path: &[String]) {
                 return false;
             };
             let name = want.get("name").cloned();
-            if let Some(idx) = a.iter().position(|i| i.get("name") == name.as_ref()) {
-                if rest.is_empty() || rec(&mut a[idx], rest) {
-                    a.remove(idx);
-                }
+            if let Some(idx) = a.iter().position(|i| i.get("name") == name.as_ref())
+                && (rest.is_empty() || rec(&mut a[idx], rest))
+            {
+                a.remove(idx);
             }
             a.is_empty()
         } else {
@@ -413,7 +413,7 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, subres
     let mut managed = old.map(read_managed).unwrap_or_default();
     for e in managed.iter_mut() {
         e.fields
-            .retain(|q| !removed.contains(q) && !(e.manager != manager && changed.contains(q)));
+            .retain(|q| !(removed.contains(q) || e.manager != manager && changed.contains(q)));
     }
     if !changed.is_empty() {
         let api_version = new

@@ -129,8 +129,10 @@ impl SimCluster {
             None
         };
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
-        let mut faults = FaultState::default();
-        faults.latency = opts.latency;
+        let faults = FaultState {
+            latency: opts.latency,
+            ..Default::default()
+        };
         let state = Arc::new(AppState {
             store: RwLock::new(store),
             faults: Mutex::new(faults),

@@ -373,7 +373,7 @@ async fn dispatch(
     let info = {
         let store = state.read();
         match store.info(&ResKey::new(&target.group, &target.plural)) {
-            Some(i) if i.versions.iter().any(|v| *v == target.version) => i.clone(),
+            Some(i) if i.versions.contains(&target.version) => i.clone(),
             _ => {
                 return Outcome::Resp(error_resp(&ApiError::new(
                     404,
@@ -887,9 +887,8 @@ impl Ctx<'_> {
             }
             // Server-set metadata cannot be changed by clients.
             for k in ["uid", "creationTimestamp", "generation"] {
-                match old.pointer(&format!("/metadata/{k}")) {
-                    Some(v) => set_value(&mut new, &["metadata", k], v.clone()),
-                    None => {}
+                if let Some(v) = old.pointer(&format!("/metadata/{k}")) {
+                    set_value(&mut new, &["metadata", k], v.clone());
                 }
             }
             if spec_changed(old, &new) {

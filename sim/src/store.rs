@@ -69,6 +69,9 @@ impl UserInfo {
     }
 }
 
+/// Recorded events after a resourceVersion plus the live receiver.
+pub type Subscription = (Vec<Arc<WatchEvent>>, broadcast::Receiver<Arc<WatchEvent>>);
+
 /// Objects of one resource, ordered by (namespace, name); cluster-scoped objects use "".
 pub type Bucket = BTreeMap<(String, String), Value>;
 
@@ -251,10 +254,7 @@ impl Store {
     /// Subscribes to changes after `since`: the recorded events newer than it plus a live receiver.
     /// `Err(())` when `since` is older than the recorded history (the client must re-list).
     #[allow(clippy::result_unit_err)]
-    pub fn subscribe(
-        &self,
-        since: u64,
-    ) -> Result<(Vec<Arc<WatchEvent>>, broadcast::Receiver<Arc<WatchEvent>>), ()> {
+    pub fn subscribe(&self, since: u64) -> Result<Subscription, ()> {
         if since < self.history_floor {
             return Err(());
         }
