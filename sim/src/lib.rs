@@ -63,6 +63,7 @@ pub mod serve;
 pub mod server;
 pub mod status;
 pub mod store;
+pub mod table;
 pub mod tls;
 pub mod util;
 

@@ -416,6 +416,15 @@ async fn dispatch(
         .unwrap_or_default()
         .trim()
         .to_string();
+    let wants_table = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| {
+            a.split(',')
+                .next()
+                .is_some_and(|first| first.contains("as=Table"))
+        });
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
@@ -437,6 +446,7 @@ async fn dispatch(
         user,
         content_type,
         user_agent,
+        wants_table,
     };
     let result = match verb {
         "get" => ctx.get(),
@@ -508,6 +518,8 @@ struct Ctx<'a> {
     user: &'a UserInfo,
     content_type: String,
     user_agent: String,
+    /// The client asked for a server-side Table (kubectl get).
+    wants_table: bool,
 }
 
 fn spec_changed(old: &Value, new: &Value) -> bool {
@@ -573,6 +585,10 @@ impl Ctx<'_> {
             .get(&self.key(), self.ns(), self.name())
             .ok_or_else(|| self.not_found(self.name()))?;
         match self.t.sub.as_deref() {
+            None if self.wants_table => Ok(json_resp(
+                200,
+                &self.table(&store, std::slice::from_ref(obj), json!({})),
+            )),
             None | Some("status") => self.out(200, obj),
             Some("log") if self.info.plural == "pods" => Ok(text_resp(
                 200,
@@ -671,11 +687,27 @@ impl Ctx<'_> {
             meta["continue"] = json!(URL_SAFE_NO_PAD.encode(format!("{ns}\u{0}{name}")));
             meta["remainingItemCount"] = json!(remaining);
         }
+        if self.wants_table {
+            return Ok(json_resp(200, &self.table(&store, &items, meta)));
+        }
         Ok(json_resp(
             200,
             &json!({"kind": format!("{}List", self.info.kind), "apiVersion": self.info.group_version(&self.t.version),
             "metadata": meta, "items": items}),
         ))
+    }
+
+    fn table(&self, store: &Store, items: &[Value], meta: Value) -> Value {
+        let crd = if self.info.from_crd {
+            store.get(
+                &ResKey::new("apiextensions.k8s.io", "customresourcedefinitions"),
+                "",
+                &format!("{}.{}", self.info.plural, self.info.group),
+            )
+        } else {
+            None
+        };
+        crate::table::table(self.info, crd, items, meta)
     }
 
     fn check_identity(

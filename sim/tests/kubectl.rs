@@ -70,7 +70,8 @@ async fn kubectl_get_pods_namespaces_and_crs() {
         let ns = k.ok(&["get", "ns"]);
         let widgets = k.ok(&["get", "widgets", "-n", "ns1", "-o", "json"]);
         let short = k.ok(&["get", "wd", "-n", "ns1", "-o", "name"]);
-        (pods, ns, widgets, short)
+        let printed = k.ok(&["get", "widgets", "-n", "ns1"]);
+        (pods, ns, widgets, short, printed)
     })
     .await
     .unwrap();
@@ -88,6 +89,14 @@ async fn kubectl_get_pods_namespaces_and_crs() {
     assert_eq!(v["items"][0]["metadata"]["name"], "w1");
     assert_eq!(v["items"][0]["apiVersion"], "example.com/v1");
     assert_eq!(out.3.trim(), "widget.example.com/w1");
+    // The CRD's additionalPrinterColumns.
+    let lines: Vec<Vec<&str>> = out
+        .4
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines[0], ["NAME", "READY", "AGE"], "{}", out.4);
+    assert_eq!(&lines[1][..2], ["w1", "true"], "{}", out.4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
