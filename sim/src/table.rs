@@ -133,11 +133,11 @@ fn pod_cells(o: &Value) -> Vec<Value> {
     ]
 }
 
+/// Extra columns, a function giving their cells for one object, and whether AGE is appended.
+type Layout = (Vec<Value>, Box<dyn Fn(&Value) -> Vec<Value>>, bool);
+
 /// Columns and per-object cells (after NAME, before AGE where the kind has one).
-fn layout(
-    info: &ResourceInfo,
-    crd: Option<&Value>,
-) -> (Vec<Value>, Box<dyn Fn(&Value) -> Vec<Value>>, bool) {
+fn layout(info: &ResourceInfo, crd: Option<&Value>) -> Layout {
     match (info.group.as_str(), info.plural.as_str()) {
         ("", "pods") => (
             vec![
