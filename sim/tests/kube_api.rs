@@ -840,3 +840,70 @@ async fn pod_proxy_hook() {
     let e = api_err(client.request_text(req).await.unwrap_err());
     assert_eq!(e.code, 503);
 }
+
+#[tokio::test]
+async fn impersonation_status_apply_namespace_deletion_and_expired_watch() {
+    let sim = start(&[]).await;
+    let admin = client(&sim, "admin").await;
+    // Masters may impersonate; the impersonated user is then authorized by RBAC.
+    let req = http::Request::get("/api/v1/namespaces/ns1/pods")
+        .header("Impersonate-User", "alice")
+        .body(Vec::new())
+        .unwrap();
+    let e = api_err(admin.request::<serde_json::Value>(req).await.unwrap_err());
+    assert!(e.message.contains("User \"alice\""), "{}", e.message);
+    let req = http::Request::get("/api/v1/namespaces/ns1/pods")
+        .header("Impersonate-User", "carol")
+        .header("Impersonate-Group", "viewers")
+        .body(Vec::new())
+        .unwrap();
+    assert!(admin.request::<serde_json::Value>(req).await.is_ok());
+    let alice = client(&sim, "alice").await;
+    let req = http::Request::get("/api/v1/namespaces/ns1/pods")
+        .header("Impersonate-User", "admin")
+        .body(Vec::new())
+        .unwrap();
+    assert_eq!(
+        api_err(alice.request::<serde_json::Value>(req).await.unwrap_err()).code,
+        403
+    );
+
+    // SSA on the status subresource only changes status.
+    let w = widgets(admin.clone(), "ns1");
+    let st = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"}, "status": {"phase": "Done"}, "spec": {"replicas": 9}});
+    let out = w
+        .patch_status("w1", &PatchParams::apply("ctrl"), &Patch::Apply(&st))
+        .await
+        .unwrap();
+    assert_eq!(out.data["status"]["phase"], "Done");
+    assert_eq!(out.data["spec"]["replicas"], 1);
+    let mf = out.metadata.managed_fields.unwrap();
+    assert!(mf.iter().any(
+        |m| m.manager.as_deref() == Some("ctrl") && m.subresource.as_deref() == Some("status")
+    ));
+
+    // A watch from a resourceVersion older than the history gets 410 Expired.
+    let cms: Api<ConfigMap> = Api::namespaced(admin.clone(), "ns1");
+    let mut stream = cms
+        .watch(&kube::api::WatchParams::default().timeout(2), "5")
+        .await
+        .unwrap()
+        .boxed();
+    match stream.next().await {
+        Some(Ok(kube::api::WatchEvent::Error(e))) => assert_eq!(e.code, 410),
+        other => panic!("expected a 410 ERROR event, got {other:?}"),
+    }
+
+    // Deleting a namespace deletes what is in it.
+    let ns: Api<Namespace> = Api::all(admin.clone());
+    ns.delete("ns1", &DeleteParams::default()).await.unwrap();
+    assert!(
+        Api::<Pod>::namespaced(admin.clone(), "ns1")
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert!(w.get_opt("w1").await.unwrap().is_none());
+}
