@@ -187,17 +187,12 @@ impl Store {
         obj
     }
 
-    /// Stores an object during loading without emitting events (the version is still assigned).
+    /// Stores an object during loading without emitting events (a fresh resourceVersion is assigned).
     pub fn load(&mut self, key: &ResKey, mut obj: Value) {
         let rv = self.next_rv();
         let (ns, name) = identity(&obj);
-        if obj
-            .pointer("/metadata/resourceVersion")
-            .and_then(Value::as_str)
-            .is_none_or(str::is_empty)
-        {
-            set_str(&mut obj, &["metadata", "resourceVersion"], &rv.to_string());
-        }
+        // Versions captured from another cluster mean nothing here: renumber so they stay monotonic.
+        set_str(&mut obj, &["metadata", "resourceVersion"], &rv.to_string());
         self.objects
             .entry(key.clone())
             .or_default()

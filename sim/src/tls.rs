@@ -100,3 +100,46 @@ impl SimCa {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issues_certificates_that_chain_to_the_ca() {
+        use rustls::client::danger::ServerCertVerifier;
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let ca = SimCa::generate().unwrap();
+        assert!(ca.pem().starts_with("-----BEGIN CERTIFICATE-----"));
+        let cert = ca.issue(&["127.0.0.1", "thanos.local"]).unwrap();
+        assert!(cert.key_pem.contains("PRIVATE KEY"));
+        cert.server_config().unwrap();
+        // A client trusting only the CA accepts the issued certificate for its names.
+        let mut roots = rustls::RootCertStore::empty();
+        let ca_der = rustls::pki_types::CertificateDer::from(
+            base64::Engine::decode(
+                &base64::engine::general_purpose::STANDARD,
+                ca.pem()
+                    .lines()
+                    .filter(|l| !l.starts_with("-----"))
+                    .collect::<String>(),
+            )
+            .unwrap(),
+        );
+        roots.add(ca_der).unwrap();
+        let verifier = rustls::client::WebPkiServerVerifier::builder(Arc::new(roots))
+            .build()
+            .unwrap();
+        let leaf = rustls::pki_types::CertificateDer::from(cert.cert_der.clone());
+        let name = rustls::pki_types::ServerName::try_from("thanos.local").unwrap();
+        verifier
+            .verify_server_cert(&leaf, &[], &name, &[], rustls::pki_types::UnixTime::now())
+            .expect("issued cert verifies against the CA");
+        let wrong = rustls::pki_types::ServerName::try_from("other.local").unwrap();
+        assert!(
+            verifier
+                .verify_server_cert(&leaf, &[], &wrong, &[], rustls::pki_types::UnixTime::now())
+                .is_err()
+        );
+    }
+}
