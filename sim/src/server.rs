@@ -843,7 +843,8 @@ impl Ctx<'_> {
         fill_new_metadata(obj);
     }
 
-    fn commit_new(&self, store: &mut Store, obj: Value) -> Result<Value, ApiError> {
+    fn commit_new(&self, store: &mut Store, mut obj: Value) -> Result<Value, ApiError> {
+        normalize(&self.key(), &mut obj);
         if self.info.group == "apiextensions.k8s.io"
             && self.info.plural == "customresourcedefinitions"
         {
@@ -859,18 +860,7 @@ impl Ctx<'_> {
     }
 
     fn commit_update(&self, store: &mut Store, obj: Value) -> Result<Value, ApiError> {
-        if self.info.group == "apiextensions.k8s.io"
-            && self.info.plural == "customresourcedefinitions"
-        {
-            store
-                .registry
-                .register_crd(&obj)
-                .map_err(|m| ApiError::invalid(&self.info.group, &self.info.kind, "", m))?;
-        }
-        let (ns, name) = identity(&obj);
-        store.put(&self.key(), obj.clone());
-        controllers::after_write(store, &self.key(), &ns, &name);
-        Ok(store.get(&self.key(), &ns, &name).cloned().unwrap_or(obj))
+        self.commit_new(store, obj)
     }
 
     /// Makes an updated object from the old one and the client's version, per subresource rules.
@@ -1378,6 +1368,48 @@ impl Ctx<'_> {
             }
         }
         Ok(json_resp(201, &obj))
+    }
+}
+
+/// What the real API server's strategies do to every written object of some kinds: Secrets fold
+/// `stringData` into `data`; Services get a cluster IP.
+fn normalize(key: &ResKey, obj: &mut Value) {
+    match (key.group.as_str(), key.plural.as_str()) {
+        ("", "secrets") => {
+            let Some(string_data) = obj.as_object_mut().and_then(|m| m.remove("stringData")) else {
+                return;
+            };
+            for (k, v) in string_data.as_object().into_iter().flatten() {
+                let text = v.as_str().unwrap_or_default();
+                set_str(
+                    obj,
+                    &["data", k],
+                    &base64::engine::general_purpose::STANDARD.encode(text),
+                );
+            }
+        }
+        ("", "services") => {
+            let ty = obj
+                .pointer("/spec/type")
+                .and_then(Value::as_str)
+                .unwrap_or("ClusterIP")
+                .to_string();
+            if ty != "ExternalName"
+                && obj
+                    .pointer("/spec/clusterIP")
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+            {
+                let n = crate::util::random_u64();
+                let ip = format!("172.30.{}.{}", (n >> 8) % 256, n % 254 + 1);
+                set_str(obj, &["spec", "clusterIP"], &ip);
+                set_value(obj, &["spec", "clusterIPs"], json!([ip]));
+                if obj.pointer("/spec/type").is_none() {
+                    set_str(obj, &["spec", "type"], "ClusterIP");
+                }
+            }
+        }
+        _ => {}
     }
 }
 

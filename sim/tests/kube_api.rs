@@ -907,3 +907,51 @@ async fn impersonation_status_apply_namespace_deletion_and_expired_watch() {
     );
     assert!(w.get_opt("w1").await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn generate_name_string_data_cluster_ip_and_service_proxy() {
+    let hook: llmd_sim::PodHttpHook =
+        std::sync::Arc::new(|pod: &serde_json::Value, port: u16, path: &str| {
+            Some((
+                200,
+                "text/plain".to_string(),
+                format!(
+                    "{}:{port}{path}",
+                    pod["metadata"]["name"].as_str().unwrap_or_default()
+                ),
+            ))
+        });
+    let sim = start_with(|o| o.pod_http_hook = Some(hook), &[]).await;
+    let client = client(&sim, "admin").await;
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "ns1");
+    let made = cms
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(json!({"metadata": {"generateName": "gen-"}})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let name = made.metadata.name.unwrap();
+    assert!(name.starts_with("gen-") && name.len() == 9, "{name}");
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), "ns1");
+    let s: Secret = serde_json::from_value(
+        json!({"metadata": {"name": "creds"}, "stringData": {"user": "admin"}}),
+    )
+    .unwrap();
+    let got = secrets.create(&PostParams::default(), &s).await.unwrap();
+    assert_eq!(got.data.unwrap()["user"].0, b"admin");
+    assert!(got.string_data.is_none());
+    let svcs: Api<k8s_openapi::api::core::v1::Service> = Api::namespaced(client.clone(), "ns1");
+    let svc: k8s_openapi::api::core::v1::Service = serde_json::from_value(json!({"metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": "metrics"}]}}))
+    .unwrap();
+    let svc = svcs.create(&PostParams::default(), &svc).await.unwrap();
+    assert!(svc.spec.unwrap().cluster_ip.unwrap().starts_with("172.30."));
+    let req = http::Request::get("/api/v1/namespaces/ns1/services/web:http/proxy/metrics")
+        .body(Vec::new())
+        .unwrap();
+    assert_eq!(
+        client.request_text(req).await.unwrap(),
+        "web-1:8000/metrics"
+    );
+}
