@@ -22,6 +22,18 @@ pub enum SimError {
         kind: String,
         name: String,
     },
+    #[error(
+        "{fixture}: document {doc} ({api_version} {kind} {name}): {kind} is not served at that version \
+         (served: {served}); write it with a served apiVersion or include a CRD that serves it"
+    )]
+    UnservedVersion {
+        fixture: String,
+        doc: usize,
+        api_version: String,
+        kind: String,
+        name: String,
+        served: String,
+    },
     #[error("{fixture}: document {doc} is not a valid Kubernetes object: {message}")]
     InvalidObject {
         fixture: String,

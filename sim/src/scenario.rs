@@ -287,6 +287,27 @@ pub fn load(fixtures: &[String], names: &[String], ca_pem: &str) -> Result<Store
             .unwrap_or_default()
             .to_string();
         let Some(info) = store.registry.by_kind(&api_version, &kind) else {
+            let name = obj
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let (group, _) = split_api_version(&api_version);
+            if let Some(other) = store.registry.by_group_kind(group, &kind) {
+                return Err(SimError::UnservedVersion {
+                    fixture: doc.fixture,
+                    doc: doc.index,
+                    served: other
+                        .versions
+                        .iter()
+                        .map(|v| other.group_version(v))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    api_version,
+                    kind,
+                    name,
+                });
+            }
             return Err(SimError::UnknownKind {
                 fixture: doc.fixture,
                 doc: doc.index,
@@ -361,6 +382,9 @@ fn register_users(store: &mut Store) {
         },
     );
     for u in store.config.users.clone() {
+        if u.token.is_empty() {
+            continue;
+        }
         if u.name == "admin" {
             store.tokens.retain(|_, v| v.name != "admin");
         }

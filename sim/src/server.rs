@@ -186,6 +186,7 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<UserInfo, ApiEr
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::trim)
+        .filter(|t| !t.is_empty())
         .ok_or_else(unauthorized)?;
     let user = state
         .read()

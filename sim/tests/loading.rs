@@ -295,3 +295,16 @@ async fn large_scenario_starts_fast_and_lists_fast() {
     eprintln!("three lists over the large scenario: {lists:?}");
     assert!(lists.as_secs_f64() < 3.0, "{lists:?}");
 }
+
+#[test]
+fn an_unserved_version_names_the_served_ones() {
+    let doc = "apiVersion: apps/v1beta1\nkind: Deployment\nmetadata: {name: d, namespace: x}\n";
+    let err = llmd_sim::scenario::load(&[doc.to_string()], &["old.yaml".into()], "")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("Deployment is not served at that version (served: apps/v1)"),
+        "{err}"
+    );
+}
