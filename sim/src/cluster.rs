@@ -89,6 +89,14 @@ impl StoreHandle {
     pub fn with<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
         f(&self.state.read())
     }
+    /// Who a bearer token authenticates as (what a TokenReview answers), in-process.
+    pub fn user_for_token(&self, token: &str) -> Option<crate::store::UserInfo> {
+        self.state.read().tokens.get(token).cloned()
+    }
+    /// Whether RBAC lets `user` do `attrs` (what a SubjectAccessReview answers), in-process.
+    pub fn allowed(&self, user: &crate::store::UserInfo, attrs: &crate::rbac::Attributes) -> bool {
+        crate::rbac::authorize(&self.state.read(), user, attrs)
+    }
     /// The current resourceVersion (changes on every write).
     pub fn resource_version(&self) -> u64 {
         self.state.read().current_rv()

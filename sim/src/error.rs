@@ -23,15 +23,14 @@ pub enum SimError {
         name: String,
     },
     #[error(
-        "{fixture}: document {doc} ({api_version} {kind} {name}): {kind} is not served at that version \
-         (served: {served}); write it with a served apiVersion or include a CRD that serves it"
+        "{fixture}: document {doc} ({object}): {kind} is not served at that version (served: {served}); \
+         write it with a served apiVersion or include a CRD that serves it"
     )]
     UnservedVersion {
         fixture: String,
         doc: usize,
-        api_version: String,
+        object: String,
         kind: String,
-        name: String,
         served: String,
     },
     #[error("{fixture}: document {doc} is not a valid Kubernetes object: {message}")]

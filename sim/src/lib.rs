@@ -11,7 +11,8 @@
 //!   `addr()`, `base_url()`, `ca_pem()`, `issue_server_cert(&[sans])`, `kubeconfig(user)`,
 //!   `request_log()`, `reset_request_log()`, `set_faults(Faults)`, `clear_faults()`,
 //!   `set_latency(Duration)`, `set_route_host(ns, name, host)`, `store()` ([`StoreHandle`]:
-//!   `list_kind(group, kind)`, `get(group, kind, ns, name)`, `with(|store| …)`), `config()`,
+//!   `list_kind(group, kind)`, `get(group, kind, ns, name)`, `with(|store| …)`,
+//!   `user_for_token(token)`, `allowed(&user, &rbac::Attributes)`), `config()`,
 //!   `shutdown().await`.
 //! - [`serve::run`]`(ServeOptions { fixtures, fixture_names, latency_ms, port, kubeconfig_out,
 //!   plain_http })` for `kubectl-llmd demo serve`: writes the admin kubeconfig to `kubeconfig_out`

@@ -303,9 +303,8 @@ pub fn load(fixtures: &[String], names: &[String], ca_pem: &str) -> Result<Store
                         .map(|v| other.group_version(v))
                         .collect::<Vec<_>>()
                         .join(", "),
-                    api_version,
+                    object: format!("{api_version} {kind} {name}"),
                     kind,
-                    name,
                 });
             }
             return Err(SimError::UnknownKind {

@@ -955,3 +955,25 @@ async fn generate_name_string_data_cluster_ip_and_service_proxy() {
         "web-1:8000/metrics"
     );
 }
+
+#[tokio::test]
+async fn in_process_token_and_rbac_checks() {
+    let sim = start(&[]).await;
+    let store = sim.store();
+    let bob = store.user_for_token("bob-token").unwrap();
+    assert_eq!(bob.name, "bob");
+    assert!(store.user_for_token("nope").is_none());
+    let mut attrs = llmd_sim::rbac::Attributes {
+        verb: "get".into(),
+        group: "metrics.k8s.io".into(),
+        resource: "pods".into(),
+        namespace: "ns1".into(),
+        ..Default::default()
+    };
+    assert!(
+        store.allowed(&bob, &attrs),
+        "view in ns1 includes pods.metrics.k8s.io"
+    );
+    attrs.namespace = "ns2".into();
+    assert!(!store.allowed(&bob, &attrs));
+}
