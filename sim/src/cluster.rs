@@ -19,7 +19,7 @@ use crate::store::Store;
 use crate::tls::{IssuedCert, SimCa};
 
 /// How to start a simulated cluster.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct SimOptions {
     /// Scenario YAML texts, concatenated in order (base first, overlays after).
     pub fixtures: Vec<String>,
@@ -29,7 +29,7 @@ pub struct SimOptions {
     pub latency: Duration,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
-    /// Serve HTTPS (the default for [`SimOptions::new`]); false serves plain HTTP.
+    /// Serve HTTPS (the default); false serves plain HTTP.
     pub tls: bool,
     /// Answers pod (and service) proxy requests; without it they get 503 like a pod with nothing listening.
     pub pod_http_hook: Option<PodHttpHook>,
@@ -37,12 +37,26 @@ pub struct SimOptions {
     pub route_hosts: Vec<((String, String), String)>,
 }
 
+impl Default for SimOptions {
+    /// No fixtures, HTTPS, a free port, no latency, no hook.
+    fn default() -> Self {
+        Self {
+            fixtures: Vec::new(),
+            fixture_names: Vec::new(),
+            latency: Duration::ZERO,
+            port: 0,
+            tls: true,
+            pod_http_hook: None,
+            route_hosts: Vec::new(),
+        }
+    }
+}
+
 impl SimOptions {
     /// HTTPS on a free port with the given fixtures.
     pub fn new(fixtures: Vec<String>) -> Self {
         Self {
             fixtures,
-            tls: true,
             ..Default::default()
         }
     }

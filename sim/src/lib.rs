@@ -6,7 +6,7 @@
 //!
 //! # Public API
 //! - [`SimOptions`] `{ fixtures, fixture_names, latency, port, tls, pod_http_hook, route_hosts }`
-//!   ([`SimOptions::new`] = HTTPS on a free port).
+//!   (default and [`SimOptions::new`]: HTTPS on a free port).
 //! - [`SimCluster::start`]`(opts).await -> Result<SimCluster, SimError>` binds 127.0.0.1; then
 //!   `addr()`, `base_url()`, `ca_pem()`, `issue_server_cert(&[sans])`, `kubeconfig(user)`,
 //!   `request_log()`, `reset_request_log()`, `set_faults(Faults)`, `clear_faults()`,
@@ -47,7 +47,10 @@
 //! exist, synchronous), deletion ignores finalizers and grace periods (objects go at once,
 //! dependents per `propagationPolicy`), no admission or schema validation, watch history holds the
 //! last 20 000 events (older resourceVersions get a 410 `Expired` ERROR event), no aggregated
-//! discovery, protobuf or server-side Table output (kubectl falls back to JSON lists).
+//! discovery or protobuf (kubectl falls back to JSON). `kubectl get` gets server-side Tables
+//! ([`table`]). Secrets fold `stringData` into `data` and Services get a cluster IP on write; no
+//! other defaulting. Objects loaded from a scenario carry no `managedFields` unless the scenario
+//! has them, so server-side apply never conflicts with them.
 
 pub mod apply;
 pub mod cluster;
