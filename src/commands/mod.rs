@@ -6,9 +6,9 @@ use crate::invocation::Invocation;
 
 pub mod completion;
 pub mod dashboards;
+pub mod doctor;
 pub mod install;
 pub mod uninstall;
-pub mod doctor;
 pub mod version;
 
 /// Run the parsed command. `Ok(code)` lets a command finish normally with findings (exit 1).
