@@ -214,6 +214,10 @@ pub struct StatsArgs {
     /// Refresh period with --watch
     #[arg(long, default_value = "5s")]
     pub refresh: String,
+    /// Tenancy endpoint (Thanos port 9092) to retry on when the web port answers 403 for -n NS
+    /// (default: the same URL, with namespace=NS)
+    #[arg(long, value_name = "URL")]
+    pub tenancy_url: Option<String>,
     #[command(flatten)]
     pub prom: PromArgs,
 }
