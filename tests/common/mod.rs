@@ -1,0 +1,3 @@
+//! Helpers shared by the stats integration tests.
+
+pub mod stats_cluster;
