@@ -55,7 +55,11 @@ async fn bounds(web: &str, series: &str, ns: &str) -> Vec<f64> {
     let q = format!("count by (le) ({series}_bucket{{namespace=\"{ns}\"}})");
     let mut config = PromConfig::new(format!("http://{web}"));
     config.token = Some(ADMIN.into());
-    let answer = PromClient::new(config).unwrap().query(&q, None).await.unwrap();
+    let answer = PromClient::new(config)
+        .unwrap()
+        .query(&q, None)
+        .await
+        .unwrap();
     let QueryData::Vector(samples) = answer.data else {
         panic!("not a vector")
     };
@@ -92,8 +96,16 @@ async fn check_variant(web: &str, v: &Variant) {
     let url = format!("http://{web}");
     let out = stats(
         args(&[
-            "-n", &v.namespace, "-o", "json", "--window", "8s", "--prometheus-url", &url,
-            "--token", ADMIN,
+            "-n",
+            &v.namespace,
+            "-o",
+            "json",
+            "--window",
+            "8s",
+            "--prometheus-url",
+            &url,
+            "--token",
+            ADMIN,
         ]),
         vec![],
     )
@@ -193,8 +205,16 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
     let r = json(
         &stats(
             args(&[
-                "-n", IDLE_NS, "-o", "json", "--window", "8s", "--prometheus-url", &url,
-                "--token", ADMIN,
+                "-n",
+                IDLE_NS,
+                "-o",
+                "json",
+                "--window",
+                "8s",
+                "--prometheus-url",
+                &url,
+                "--token",
+                ADMIN,
             ]),
             vec![],
         )
@@ -209,7 +229,15 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
     let started = Instant::now();
     let out = stats(
         args(&[
-            "-A", "-o", "json", "--window", "8s", "--prometheus-url", &url, "--token", ADMIN,
+            "-A",
+            "-o",
+            "json",
+            "--window",
+            "8s",
+            "--prometheus-url",
+            &url,
+            "--token",
+            ADMIN,
         ]),
         vec![],
     )
@@ -252,22 +280,46 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
     // Table and wide: sections, no colour when piped.
     let out = stats(
         args(&[
-            "-n", "v1-llmd-kserve", "-o", "wide", "--window", "8s", "--prometheus-url", &url,
-            "--token", ADMIN,
+            "-n",
+            "v1-llmd-kserve",
+            "-o",
+            "wide",
+            "--window",
+            "8s",
+            "--prometheus-url",
+            &url,
+            "--token",
+            ADMIN,
         ]),
         vec![],
     )
     .await;
     let shown = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{}", text(&out));
-    for header in ["SERVICE", "TTFT P50/P95", "POD", "SHARE", "POOL", "SCHED P50/P99", "GEN TOK/S"] {
+    for header in [
+        "SERVICE",
+        "TTFT P50/P95",
+        "POD",
+        "SHARE",
+        "POOL",
+        "SCHED P50/P99",
+        "GEN TOK/S",
+    ] {
         assert!(shown.contains(header), "{header}: {shown}");
     }
     assert!(!shown.contains('\u{1b}'), "colour when piped: {shown}");
     let yaml = stats(
         args(&[
-            "-n", "v1-llmd-kserve", "-o", "yaml", "--window", "8s", "--prometheus-url", &url,
-            "--token", ADMIN,
+            "-n",
+            "v1-llmd-kserve",
+            "-o",
+            "yaml",
+            "--window",
+            "8s",
+            "--prometheus-url",
+            &url,
+            "--token",
+            ADMIN,
         ]),
         vec![],
     )
@@ -285,16 +337,25 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
     fx.tokens.seen.lock().unwrap().clear();
     let out = stats(
         args(&[
-            "-n", VIEWER_NS, "-o", "json", "--window", "8s", "--prometheus-url", &url, "-v",
+            "-n",
+            VIEWER_NS,
+            "-o",
+            "json",
+            "--window",
+            "8s",
+            "--prometheus-url",
+            &url,
+            "-v",
         ]),
-        vec![(
-            "KUBECONFIG".into(),
-            kubeconfig.path().display().to_string(),
-        )],
+        vec![("KUBECONFIG".into(), kubeconfig.path().display().to_string())],
     )
     .await;
     assert!(out.status.success(), "{}", text(&out));
-    assert!(!text(&out).contains("SECRET"), "token leaked: {}", text(&out));
+    assert!(
+        !text(&out).contains("SECRET"),
+        "token leaked: {}",
+        text(&out)
+    );
     assert!(text(&out).contains("prom /api/v1/query"), "-v logs queries");
     assert!(
         fx.tokens
@@ -310,7 +371,15 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
         (vec!["--token", "sha256~bogus-SECRET"], 3, "401"),
         (vec!["--token", VIEWER, "-A"], 4, "403"),
     ] {
-        let mut a = args(&["-o", "json", "--window", "8s", "--prometheus-url", &url, "-v"]);
+        let mut a = args(&[
+            "-o",
+            "json",
+            "--window",
+            "8s",
+            "--prometheus-url",
+            &url,
+            "-v",
+        ]);
         a.extend(args(&extra));
         let out = stats(a, vec![]).await;
         let all = text(&out);
@@ -337,8 +406,19 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
     let tenancy_url = format!("http://{tenancy}");
     let out = stats(
         args(&[
-            "-n", VIEWER_NS, "-o", "json", "--window", "8s", "--prometheus-url", &url,
-            "--token", VIEWER, "--tenancy-url", &tenancy_url, "-v",
+            "-n",
+            VIEWER_NS,
+            "-o",
+            "json",
+            "--window",
+            "8s",
+            "--prometheus-url",
+            &url,
+            "--token",
+            VIEWER,
+            "--tenancy-url",
+            &tenancy_url,
+            "-v",
         ]),
         vec![],
     )

@@ -70,6 +70,8 @@ struct Setup {
     notes: Vec<String>,
     tenancy_url: Option<String>,
     verbose: bool,
+    /// The naming, once detected (`--watch` detects once).
+    naming: Option<Naming>,
 }
 
 pub async fn run(args: &StatsArgs, global: &GlobalArgs) -> Result<ExitCode> {
@@ -157,6 +159,7 @@ async fn prepare(args: &StatsArgs, global: &GlobalArgs) -> Result<Setup> {
         notes,
         tenancy_url: args.tenancy_url.clone(),
         verbose: global.verbose > 0,
+        naming: None,
     })
 }
 
@@ -222,7 +225,11 @@ async fn detect(setup: &mut Setup) -> Result<Option<Naming>> {
 
 async fn prometheus_report(setup: &mut Setup, window: &Window) -> Result<StatsReport> {
     let before = setup.client.queries_issued();
-    let naming = detect(setup).await?;
+    let naming = match setup.naming {
+        Some(n) => Some(n),
+        None => detect(setup).await?,
+    };
+    setup.naming = naming;
     let mut notes = setup.notes.clone();
     let mut answers = Answers::new();
     if let Some(naming) = &naming {

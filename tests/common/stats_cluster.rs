@@ -18,6 +18,8 @@ pub const VIEWER: &str = "sha256~viewer-SECRET-token";
 /// The namespace the viewer may read through the tenancy port.
 pub const VIEWER_NS: &str = "v1-objective-kserve";
 pub const IDLE_NS: &str = "idle-kserve";
+/// An LLMInferenceService without pods in [`IDLE_NS`].
+pub const GHOST: &str = "ghost";
 
 /// One variant namespace.
 #[derive(Debug, Clone)]
@@ -52,10 +54,7 @@ pub fn variants() -> Vec<Variant> {
             ("llmd", "epp-llm-d"),
         ] {
             for kserve in [true, false] {
-                let namespace = format!(
-                    "{vllm}-{epp}-{}",
-                    if kserve { "kserve" } else { "plain" }
-                );
+                let namespace = format!("{vllm}-{epp}-{}", if kserve { "kserve" } else { "plain" });
                 let split: BTreeMap<String, f64> = [
                     ("svc-kserve-a".to_string(), 0.7 - 0.02 * i),
                     ("svc-kserve-b".to_string(), 0.3 + 0.02 * i),
@@ -150,10 +149,15 @@ pub fn objects(variants: &[Variant]) -> Vec<Value> {
     let mut o = vec![json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "cluster-monitoring-config", "namespace": "openshift-monitoring"},
         "data": {"config.yaml": "enableUserWorkload: true\n"}})];
+    // A service the cluster has but nothing scrapes (no pods): "no metrics" in reports.
+    o.push(json!({"apiVersion": "serving.kserve.io/v1alpha1", "kind": "LLMInferenceService",
+        "metadata": {"name": GHOST, "namespace": IDLE_NS}, "spec": {"model": {"name": "ghost-model"}}}));
     for (i, v) in variants.iter().enumerate() {
         let ns = &v.namespace;
-        o.push(json!({"apiVersion": "serving.kserve.io/v1alpha1", "kind": "LLMInferenceService",
-            "metadata": {"name": "svc", "namespace": ns}, "spec": {"model": {"name": v.model()}}}));
+        o.push(
+            json!({"apiVersion": "serving.kserve.io/v1alpha1", "kind": "LLMInferenceService",
+            "metadata": {"name": "svc", "namespace": ns}, "spec": {"model": {"name": v.model()}}}),
+        );
         o.push(vllm_pod(v, "svc-kserve-a", &format!("10.{i}.0.1")));
         o.push(vllm_pod(v, "svc-kserve-b", &format!("10.{i}.0.2")));
         o.push(epp_pod(v, &format!("10.{i}.0.9")));
@@ -164,9 +168,11 @@ pub fn objects(variants: &[Variant]) -> Vec<Value> {
             "spec": {"selector": {"app.kubernetes.io/component": "llminferenceservice-router-scheduler",
                                   "app.kubernetes.io/name": "svc"},
                      "ports": [{"name": "grpc", "port": 9002, "targetPort": 9002}, {"name": "metrics", "port": 9090, "targetPort": 9090}]}}));
-        o.push(json!({"apiVersion": "inference.networking.x-k8s.io/v1alpha2", "kind": "InferencePool",
+        o.push(
+            json!({"apiVersion": "inference.networking.x-k8s.io/v1alpha2", "kind": "InferencePool",
             "metadata": {"name": "svc-inference-pool", "namespace": ns},
-            "spec": {"selector": {"app.kubernetes.io/name": "svc"}, "targetPortNumber": 8000}}));
+            "spec": {"selector": {"app.kubernetes.io/name": "svc"}, "targetPortNumber": 8000}}),
+        );
         o.extend(monitors(v));
     }
     o
@@ -200,18 +206,23 @@ pub struct Fixture {
     pub state: MetricsState,
 }
 
-/// Start the stack and wait until every target has been scraped for `history`.
-pub async fn start(history: Duration) -> Fixture {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let started = Instant::now();
+/// The simulated pods' metrics state (no Prometheus) and the variants it serves.
+pub fn state() -> (MetricsState, Vec<Variant>) {
     let variants = variants();
     let config = SimConfig {
         traffic: variants.iter().map(|v| v.profile.clone()).collect(),
         ..Default::default()
     };
-    let objects = objects(&variants);
-    let source = Arc::new(objects);
-    let state = MetricsState::new(Arc::new(move || (*source).clone()), config, started);
+    let source = Arc::new(objects(&variants));
+    let state = MetricsState::new(Arc::new(move || (*source).clone()), config, Instant::now());
+    (state, variants)
+}
+
+/// Start the stack and wait until every target has been scraped for `history`.
+pub async fn start(history: Duration) -> Fixture {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let started = Instant::now();
+    let (state, variants) = state();
     let tokens = Arc::new(Tokens::default());
     let stack = MonitoringStack::start(state.clone(), tokens.clone())
         .await
