@@ -319,3 +319,72 @@ pub fn render_table(report: &StatsReport, wide: bool, color: bool) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::report::{PoolStats, Source};
+
+    fn report() -> StatsReport {
+        StatsReport {
+            kind: "StatsReport",
+            version: 1,
+            source: Source::Prometheus,
+            endpoint: "http://thanos".into(),
+            naming: "kserve-v1-epp-llmd".into(),
+            window: "5m".into(),
+            window_seconds: 300.0,
+            queries: 31,
+            services: vec![
+                ServiceStats {
+                    namespace: "llm".into(),
+                    name: "hot".into(),
+                    requests_per_second: Some(12.5),
+                    error_percent: Some(0.0),
+                    kv_cache_percent: Some(93.0),
+                    waiting: Some(4.0),
+                    ..Default::default()
+                },
+                ServiceStats {
+                    namespace: "llm".into(),
+                    name: "ghost".into(),
+                    state: ServiceState::NoMetrics,
+                    message: Some("no metrics for this service — run oc llmd doctor".into()),
+                    ..Default::default()
+                },
+            ],
+            pods: vec![],
+            pools: vec![PoolStats {
+                namespace: "llm".into(),
+                name: "pool".into(),
+                ..Default::default()
+            }],
+            notes: vec!["partial".into()],
+        }
+    }
+
+    #[test]
+    fn colour_only_when_asked_and_thresholds_mark_hot_values() {
+        let plain = render_table(&report(), false, false);
+        assert!(!plain.contains('\u{1b}'), "{plain}");
+        assert!(plain.contains("93.0%") && plain.contains("12.5"), "{plain}");
+        assert!(plain.contains("no metrics for this service — run oc llmd doctor"));
+        assert!(plain.contains("note: partial"));
+        assert!(plain.contains("POOL"));
+        let coloured = render_table(&report(), false, true);
+        assert!(coloured.contains("\u{1b}[1m\u{1b}[31m93.0%") || coloured.contains("93.0%\u{1b}"));
+        assert!(coloured.contains('\u{1b}'));
+        let wide = render_table(&report(), true, false);
+        assert!(wide.contains("ITL P50/P95") && wide.contains("EPP REQ/S"));
+    }
+
+    #[test]
+    fn numbers_and_latencies() {
+        assert_eq!(num(None), "-");
+        assert_eq!(num(Some(123.4)), "123");
+        assert_eq!(num(Some(12.34)), "12.3");
+        assert_eq!(num(Some(1.234)), "1.23");
+        assert_eq!(secs(Some(0.0851)), "85ms");
+        assert_eq!(secs(Some(2.5)), "2.50s");
+    }
+}

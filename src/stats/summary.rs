@@ -416,3 +416,195 @@ fn pool_stats(view: &View, pods: &[PodStats]) -> Vec<PoolStats> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prom::Labels;
+
+    fn s(labels: &[(&str, &str)], value: f64) -> Sample {
+        Sample {
+            metric: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Labels>(),
+            timestamp: 0.0,
+            value,
+        }
+    }
+
+    fn ctx(naming: &str, known: Option<Vec<KnownService>>) -> Context {
+        let naming: Naming = naming.parse().unwrap();
+        Context {
+            naming,
+            service_label: naming.service_label(),
+            source: Source::Prometheus,
+            endpoint: "http://thanos".into(),
+            window: "5m".into(),
+            window_seconds: 300.0,
+            queries: 30,
+            known,
+            notes: vec![],
+        }
+    }
+
+    fn known(ns: &str, name: &str, model: &str) -> KnownService {
+        KnownService {
+            namespace: ns.into(),
+            name: name.into(),
+            model: Some(model.into()),
+        }
+    }
+
+    #[test]
+    fn states_ok_idle_missing_and_wrong_prefix() {
+        fn svc<'a>(ns: &'a str, name: &'a str) -> Vec<(&'a str, &'a str)> {
+            vec![("namespace", ns), ("llm_isvc_name", name)]
+        }
+        let mut a = Answers::new();
+        a.insert(
+            Stat::SvcRunning,
+            vec![s(&svc("a", "busy"), 3.0), s(&svc("a", "idle"), 0.0)],
+        );
+        a.insert(
+            Stat::SvcRequests,
+            vec![s(&svc("a", "busy"), 4.0), s(&svc("a", "idle"), 0.0)],
+        );
+        a.insert(Stat::SvcErrors, vec![s(&svc("a", "busy"), 0.2)]);
+        a.insert(Stat::SvcKvCache, vec![s(&svc("a", "busy"), 0.95)]);
+        a.insert(
+            Stat::SvcModels,
+            vec![s(
+                &[
+                    ("namespace", "a"),
+                    ("llm_isvc_name", "busy"),
+                    ("model_name", "m1"),
+                ],
+                2.0,
+            )],
+        );
+        // Plain series of the busy service (3.4 dual monitors) and of a service only scraped
+        // without the prefix, plus one more that the cluster does not list.
+        a.insert(
+            Stat::SvcOtherPrefix,
+            vec![
+                s(&[("namespace", "a"), ("model_name", "m1")], 2.0),
+                s(&[("namespace", "b"), ("model_name", "m2")], 1.0),
+                s(&[("namespace", "c"), ("model_name", "m3")], 1.0),
+            ],
+        );
+        let k = vec![
+            known("a", "busy", "m1"),
+            known("a", "idle", "m0"),
+            known("b", "plain-only", "m2"),
+            known("d", "ghost", "m4"),
+        ];
+        let r = summarize(&ctx("kserve-v1-epp-objective", Some(k)), &a);
+        let by = |n: &str| r.services.iter().find(|s| s.name == n).unwrap();
+        assert_eq!(r.services.len(), 5, "{:?}", r.services);
+        assert_eq!(by("busy").state, ServiceState::Ok);
+        assert_eq!(by("busy").model.as_deref(), Some("m1"));
+        assert!((by("busy").error_percent.unwrap() - 5.0).abs() < 1e-9);
+        assert!((by("busy").kv_cache_percent.unwrap() - 95.0).abs() < 1e-9);
+        assert_eq!(by("idle").state, ServiceState::NoTraffic);
+        assert_eq!(
+            by("idle").message.as_deref(),
+            Some("no traffic in the last 5m")
+        );
+        assert_eq!(by("plain-only").state, ServiceState::WrongPrefix);
+        assert!(
+            by("plain-only")
+                .message
+                .as_deref()
+                .unwrap()
+                .contains("`vllm:num_requests_running`")
+        );
+        assert_eq!(by("m3").state, ServiceState::WrongPrefix);
+        assert_eq!(by("ghost").state, ServiceState::NoMetrics);
+        assert_eq!(
+            by("ghost").message.as_deref(),
+            Some("no metrics for this service — run oc llmd doctor")
+        );
+        assert_eq!(r.kind, "StatsReport");
+        assert_eq!(r.queries, 30);
+    }
+
+    #[test]
+    fn pod_shares_prefer_the_epp_and_pools_find_their_service() {
+        fn pod(p: &str) -> Vec<(&str, &str)> {
+            vec![("namespace", "a"), ("model_name", "m"), ("pod", p)]
+        }
+        let mut a = Answers::new();
+        a.insert(
+            Stat::PodRunning,
+            vec![s(&pod("p1"), 1.0), s(&pod("p2"), 1.0)],
+        );
+        a.insert(
+            Stat::PodRequests,
+            vec![s(&pod("p1"), 1.0), s(&pod("p2"), 1.0)],
+        );
+        a.insert(
+            Stat::PodEppShare,
+            vec![
+                s(&[("namespace", "a"), ("endpoint_name", "p1")], 3.0),
+                s(&[("namespace", "a"), ("endpoint_name", "p2")], 1.0),
+            ],
+        );
+        let pool = [("namespace", "a"), ("name", "pool"), ("job", "epp")];
+        a.insert(Stat::PoolReady, vec![s(&pool, 2.0)]);
+        a.insert(
+            Stat::PoolBackends,
+            vec![s(
+                &[
+                    ("namespace", "a"),
+                    ("name", "pool"),
+                    ("job", "epp"),
+                    ("model_server_endpoint", "p2"),
+                ],
+                1.0,
+            )],
+        );
+        a.insert(
+            Stat::PoolErrors,
+            vec![
+                s(
+                    &[("namespace", "a"), ("job", "epp"), ("error_code", "X")],
+                    0.5,
+                ),
+                s(
+                    &[("namespace", "a"), ("job", "other"), ("error_code", "Y")],
+                    9.0,
+                ),
+            ],
+        );
+        let r = summarize(&ctx("plain-v1-epp-llmd", None), &a);
+        assert_eq!(r.pods.len(), 2);
+        assert_eq!(r.pods[0].share_percent, Some(75.0));
+        assert_eq!(r.pods[0].share_source, Some(ShareSource::Epp));
+        assert_eq!(r.pools[0].service.as_deref(), Some("m"));
+        assert_eq!(r.pools[0].ready_pods, Some(2.0));
+        assert_eq!(r.pools[0].errors_by_code.len(), 1);
+        assert_eq!(r.pools[0].errors_by_code["X"], 0.5);
+
+        // Without EPP decisions (or when they are flat), shares come from completed requests.
+        a.insert(Stat::PodEppShare, vec![]);
+        let r = summarize(&ctx("plain-v1-epp-llmd", None), &a);
+        assert_eq!(r.pods[0].share_percent, Some(50.0));
+        assert_eq!(r.pods[0].share_source, Some(ShareSource::Vllm));
+    }
+
+    #[test]
+    fn non_finite_answers_become_null() {
+        let svc = [("namespace", "a"), ("model_name", "m")];
+        let mut a = Answers::new();
+        a.insert(Stat::SvcRunning, vec![s(&svc, 1.0)]);
+        a.insert(Stat::SvcRequests, vec![s(&svc, 2.0)]);
+        a.insert(Stat::SvcTtft(95), vec![s(&svc, f64::NAN)]);
+        let r = summarize(&ctx("plain-v0-epp-none", None), &a);
+        assert_eq!(r.services[0].ttft.p95, None);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["services"][0]["ttft"]["p95"], serde_json::Value::Null);
+        assert_eq!(json["services"][0]["errorPercent"], 0.0);
+        assert_eq!(json["version"], 1);
+    }
+}
