@@ -245,3 +245,52 @@ async fn stats_from_pod_scrapes_matches_the_traffic_profiles() {
 fn render_pod_metrics(state: &llmd_sim::metrics::MetricsState, ns: &str, pod: &str) -> String {
     llmd_sim::metrics::render_pod_metrics(state, ns, pod, None).unwrap()
 }
+
+/// `--watch` piped: plain snapshots appended (no ANSI), and SIGINT ends it cleanly with exit 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_appends_snapshots_when_piped_and_stops_on_sigint() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (state, _) = sim::state();
+    let (server, _) = api_server::serve(state, ADMIN).await;
+    let kubeconfig = api_server::kubeconfig(&server, ADMIN);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-llmd"))
+        .env("KUBECONFIG", kubeconfig.path())
+        .args([
+            "stats",
+            "--source",
+            "pods",
+            "--interval",
+            "500ms",
+            "--watch",
+            "--refresh",
+            "500ms",
+            "-n",
+            IDLE_NS,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        let _ = stdout.read_to_string(&mut all);
+        all
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    let shown = reader.join().unwrap();
+    assert_eq!(status.code(), Some(0), "{shown}");
+    let snapshots = shown.matches("Naming ").count();
+    assert!(snapshots >= 2, "{snapshots} snapshots: {shown}");
+    assert!(!shown.contains('\u{1b}'), "ANSI when piped: {shown}");
+}
