@@ -252,10 +252,33 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
         r["queries"]
     );
     assert_eq!(r["queries"].as_u64().unwrap() as usize, count);
-    assert!(
-        span <= slowest.mul_f64(1.5) + Duration::from_millis(50),
-        "queries were not concurrent: span {span:?}, slowest {slowest:?}"
+    // One naming detection, then one concurrent batch: the batch's requests overlap in time (its
+    // span is far below the sum of their durations), and none starts before detection ended.
+    let entries = fx.stack.front.log().entries();
+    let detection: Vec<_> = entries
+        .iter()
+        .filter(|e| e.path.contains("/label/"))
+        .collect();
+    assert_eq!(detection.len(), 1, "one naming detection");
+    let detected_at = detection[0].start + detection[0].duration;
+    let batch: Vec<_> = entries
+        .iter()
+        .filter(|e| e.path.ends_with("/query"))
+        .collect();
+    assert_eq!(batch.len() + 1, count);
+    let first = batch.iter().map(|e| e.start).min().unwrap();
+    let last = batch.iter().map(|e| e.start + e.duration).max().unwrap();
+    let batch_span = last.duration_since(first);
+    let sum: Duration = batch.iter().map(|e| e.duration).sum();
+    eprintln!(
+        "batch: {} queries, span {batch_span:?}, sum of durations {sum:?}",
+        batch.len()
     );
+    assert!(
+        batch_span.mul_f64(3.0) < sum,
+        "the batch was not concurrent: span {batch_span:?}, sum {sum:?}"
+    );
+    assert!(first + Duration::from_millis(5) >= detected_at);
     assert!(r["naming"].as_str().unwrap().starts_with("kserve-"));
     let services = r["services"].as_array().unwrap();
     for v in fx.variants.iter().filter(|v| !v.kserve) {
