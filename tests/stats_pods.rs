@@ -294,3 +294,62 @@ async fn watch_appends_snapshots_when_piped_and_stops_on_sigint() {
     assert!(snapshots >= 2, "{snapshots} snapshots: {shown}");
     assert!(!shown.contains('\u{1b}'), "ANSI when piped: {shown}");
 }
+
+/// `--watch` on a terminal (a pty from `script`): each refresh clears the screen and redraws from
+/// the top; Ctrl-C (sent as ^C through the pty) ends it with exit 0 and restores the terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_redraws_in_place_on_a_terminal_and_restores_it_on_ctrl_c() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        panic!("`script` (util-linux) is needed to run stats under a pty");
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (state, _) = sim::state();
+    let (server, _) = api_server::serve(state, ADMIN).await;
+    let kubeconfig = api_server::kubeconfig(&server, ADMIN);
+    let bin = assert_cmd::cargo::cargo_bin("kubectl-llmd");
+    let command = format!(
+        "{} stats --source pods --interval 300ms --watch --refresh 300ms -n {IDLE_NS}",
+        bin.display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("KUBECONFIG", kubeconfig.path())
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = stdout.read_to_end(&mut all);
+        String::from_utf8_lossy(&all).to_string()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    stdin.write_all(b"\x03").unwrap();
+    stdin.flush().unwrap();
+    let status = tokio::task::spawn_blocking(move || {
+        let status = child.wait().unwrap();
+        drop(stdin);
+        status
+    })
+    .await
+    .unwrap();
+    let shown = reader.join().unwrap();
+    assert_eq!(status.code(), Some(0), "{shown:?}");
+    let redraws = shown.matches("\u{1b}[2J\u{1b}[H").count();
+    assert!(redraws >= 2, "{redraws} redraws: {shown:?}");
+    assert!(
+        shown.contains("\u{1b}[0m\u{1b}[?25h"),
+        "not restored: {shown:?}"
+    );
+    assert!(shown.contains("ghost"), "{shown:?}");
+}

@@ -3,7 +3,8 @@
 //! IO only: find the endpoint (or the pods), detect the naming once, send every query of
 //! [`crate::stats::queries::build`] in one concurrent batch, hand the answers to the pure
 //! [`crate::stats::summarize`], render. `--watch` repeats that every `--refresh`, redrawing in place
-//! on a terminal (restored on Ctrl-C) and appending plain snapshots when piped.
+//! on a terminal (restored on Ctrl-C) and appending plain snapshots when piped; once a snapshot
+//! has been shown, a failed refresh is printed on stderr and retried instead of ending the watch.
 
 use std::time::Duration;
 
@@ -297,9 +298,20 @@ where
     }
     let in_place = style.stdout_is_terminal
         && !matches!(style.format, OutputFormat::Json | OutputFormat::Yaml);
+    // After a first good snapshot, a failed refresh is reported on stderr and retried.
+    let mut shown_once = false;
     loop {
         let round = async {
-            let report = snapshot().await?;
+            let report = match snapshot().await {
+                Ok(report) => report,
+                Err(e) if shown_once => {
+                    output::print_error(&e);
+                    tokio::time::sleep(refresh).await;
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            };
+            shown_once = true;
             let text = render_report(&report, style.format, style.color)?;
             if in_place {
                 output::emit(&format!("{CLEAR_HOME}{text}"));
