@@ -109,6 +109,12 @@ fn check(v: &Variant, r: &Value, metrics: &str) {
             );
         }
     }
+    let errors = s["errorPercent"].as_f64().unwrap();
+    assert!(
+        (errors - p.error_ratio * 100.0).abs() <= 0.5,
+        "{ns}: errors {errors}% vs {}",
+        p.error_ratio
+    );
     let hit = s["prefixHitPercent"].as_f64().unwrap();
     assert!(
         (hit - p.prefix_hit_ratio * 100.0).abs() <= 5.0,

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use common::stats_cluster::{self as sim, ADMIN, IDLE_NS, VIEWER, VIEWER_NS, Variant};
+use llmd_sim::thanos::Faults;
 use oc_llmd::metrics::{Concept, Naming};
 use oc_llmd::prom::{PromClient, PromConfig, QueryData};
 use serde_json::Value;
@@ -151,6 +152,12 @@ async fn check_variant(web: &str, v: &Variant) {
             );
         }
     }
+    let errors = s["errorPercent"].as_f64().unwrap();
+    assert!(
+        (errors - p.error_ratio * 100.0).abs() <= 0.5,
+        "{ns}: errors {errors}% vs {}",
+        p.error_ratio
+    );
     let hit = s["prefixHitPercent"].as_f64().unwrap();
     assert!(
         (hit - p.prefix_hit_ratio * 100.0).abs() <= 5.0,
@@ -453,6 +460,39 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["services"][0]["state"], "ok");
     assert_eq!(r["endpoint"], tenancy_url);
+
+    // A partial answer from Thanos is passed on as a note, not hidden.
+    fx.stack.front.faults().set(Faults {
+        partial_response: true,
+        ..Default::default()
+    });
+    let r = json(
+        &stats(
+            args(&[
+                "-n",
+                "v1-model-kserve",
+                "-o",
+                "json",
+                "--window",
+                "8s",
+                "--prometheus-url",
+                &url,
+                "--token",
+                ADMIN,
+            ]),
+            vec![],
+        )
+        .await,
+    );
+    fx.stack.front.faults().clear();
+    let notes = r["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .starts_with("Prometheus answered partially")),
+        "{notes:?}"
+    );
 
     eprintln!("stats prometheus test took {:?}", begun.elapsed());
 }
