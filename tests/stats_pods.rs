@@ -176,6 +176,51 @@ async fn stats_from_pod_scrapes_matches_the_traffic_profiles() {
     }
     assert_eq!(proxied.load(Ordering::Relaxed), chosen.len() * 6);
 
+    // All namespaces at once: each namespace is read with its own naming.
+    let out = stats(
+        kc.clone(),
+        args(&["--source", "pods", "--interval", "2s", "-A", "-o", "json"]),
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for v in variants.iter().filter(|v| v.namespace != IDLE_NS) {
+        let s = r["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["namespace"] == v.namespace.as_str() && s["name"] == "svc")
+            .unwrap_or_else(|| panic!("{} missing", v.namespace));
+        let rps = s["requestsPerSecond"].as_f64().unwrap();
+        let want = v.profile.requests_per_second;
+        assert!((rps - want).abs() <= 0.1 * want, "{}: {rps}", v.namespace);
+        assert!(s["kvCachePercent"].as_f64().is_some(), "{s}");
+        let share_source = if v.epp == "epp-inference-model" {
+            "vllm"
+        } else {
+            "epp"
+        };
+        let pods: Vec<&Value> = r["pods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["namespace"] == v.namespace.as_str())
+            .collect();
+        assert_eq!(pods.len(), 2);
+        assert!(
+            pods.iter().all(|p| p["shareSource"] == share_source),
+            "{pods:?}"
+        );
+    }
+    assert!(
+        r["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .starts_with("namespaces with another metric naming")),
+        "{}",
+        r["notes"]
+    );
+
     // "no traffic" (pods, nothing completes) differs from "no metrics" (no pods at all).
     let out = stats(
         kc.clone(),

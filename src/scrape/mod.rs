@@ -7,6 +7,7 @@
 pub mod compute;
 pub mod exposition;
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
@@ -20,7 +21,7 @@ use crate::kube::map_kube_error;
 use crate::metrics::Naming;
 use crate::metrics::naming::LLM_ISVC_NAME_LABEL;
 use crate::stats::report::Source;
-use crate::stats::{Context, StatsReport, summarize};
+use crate::stats::{Answers, Context, StatsReport, summarize};
 use compute::{PodScrapes, Target, TargetKind};
 
 const PODS: ResourceRef = ResourceRef {
@@ -141,6 +142,55 @@ async fn scrape(cluster: &Cluster, path: &str) -> Result<(String, Instant)> {
     Ok((text, Instant::now()))
 }
 
+/// Detect the naming per namespace (versions differ between teams) and compute the answers of
+/// each namespace with its own naming (pure). The report names the most common naming; a note
+/// lists the namespaces that differ.
+pub fn per_namespace(scrapes: &[PodScrapes], notes: &mut Vec<String>) -> (Naming, Answers) {
+    let mut groups: BTreeMap<&str, Vec<PodScrapes>> = BTreeMap::new();
+    for s in scrapes {
+        groups
+            .entry(s.target.namespace.as_str())
+            .or_default()
+            .push(s.clone());
+    }
+    let mut answers = Answers::new();
+    let mut namings: BTreeMap<&str, Naming> = BTreeMap::new();
+    for (ns, group) in &groups {
+        let mut names: Vec<String> = group
+            .iter()
+            .flat_map(|s| s.second.samples.iter().map(|x| x.name.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        let naming = Naming::detect(&names);
+        namings.insert(ns, naming);
+        for (stat, samples) in compute::answers(&naming, &compute::points(group)) {
+            answers.entry(stat).or_default().extend(samples);
+        }
+    }
+    let mut counts: BTreeMap<Naming, usize> = BTreeMap::new();
+    for n in namings.values() {
+        *counts.entry(*n).or_default() += 1;
+    }
+    let main = counts
+        .iter()
+        .max_by_key(|(_, c)| **c)
+        .map(|(n, _)| *n)
+        .unwrap_or_default();
+    let differing: Vec<String> = namings
+        .iter()
+        .filter(|(_, n)| **n != main)
+        .map(|(ns, n)| format!("{ns}: {n}"))
+        .collect();
+    if !differing.is_empty() {
+        notes.push(format!(
+            "namespaces with another metric naming than {main}: {}",
+            differing.join(", ")
+        ));
+    }
+    (main, answers)
+}
+
 /// Scrape every target twice, `interval` apart, and summarise.
 pub async fn report(cluster: &Cluster, scope: &Scope, interval: Duration) -> Result<StatsReport> {
     let requests_before = cluster.log.count();
@@ -199,15 +249,7 @@ pub async fn report(cluster: &Cluster, scope: &Scope, interval: Duration) -> Res
             }
         }
     }
-    let mut names: Vec<String> = scrapes
-        .iter()
-        .flat_map(|s| s.second.samples.iter().map(|x| x.name.clone()))
-        .collect();
-    names.sort();
-    names.dedup();
-    let naming = Naming::detect(&names);
-    let points = compute::points(&scrapes);
-    let answers = compute::answers(&naming, &points);
+    let (naming, answers) = per_namespace(&scrapes, &mut notes);
     let secs = interval.as_secs_f64();
     let ctx = Context {
         naming,

@@ -199,7 +199,7 @@ pub fn summarize(ctx: &Context, answers: &Answers) -> StatsReport {
     }
     services.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
 
-    let pods = pod_stats(&view, naming, svc_label);
+    let pods = pod_stats(&view, svc_label);
     let pools = pool_stats(&view, &pods);
     StatsReport {
         kind: "StatsReport",
@@ -281,7 +281,7 @@ fn service_stats(
     }
 }
 
-fn pod_stats(view: &View, naming: &Naming, svc_label: &str) -> Vec<PodStats> {
+fn pod_stats(view: &View, svc_label: &str) -> Vec<PodStats> {
     let mut keys: BTreeSet<(String, String, String)> = BTreeSet::new();
     for stat in [Stat::PodRunning, Stat::PodRequests] {
         for s in view.samples(stat) {
@@ -293,9 +293,19 @@ fn pod_stats(view: &View, naming: &Naming, svc_label: &str) -> Vec<PodStats> {
             }
         }
     }
-    let backend = naming.pod_label(Concept::EppSchedulerAttempts);
+    // PodEppShare is grouped by namespace and the era's backend label (`pod_name`,
+    // `endpoint_name`), so the other label names the pod whatever the era.
     let epp_rate = |ns: &str, pod: &str| -> Option<f64> {
-        backend.and_then(|b| view.value(Stat::PodEppShare, &[(NAMESPACE_LABEL, ns), (b, pod)]))
+        view.samples(Stat::PodEppShare)
+            .iter()
+            .find(|s| {
+                s.metric.get(NAMESPACE_LABEL).map(String::as_str) == Some(ns)
+                    && s.metric
+                        .iter()
+                        .any(|(k, v)| k != NAMESPACE_LABEL && v == pod)
+            })
+            .map(|s| s.value)
+            .filter(|v| v.is_finite())
     };
     let mut out = Vec::new();
     for (ns, svc, pod) in &keys {
