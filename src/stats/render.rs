@@ -41,7 +41,7 @@ fn toned(text: impl Into<String>, tone: Tone) -> Cell {
 pub fn num(v: Option<f64>) -> String {
     match v {
         None => "-".to_string(),
-        Some(x) if x.abs() >= 100.0 => format!("{x:.0}"),
+        Some(x) if x.abs() >= 100.0 || x.fract() == 0.0 => format!("{:.0}", x + 0.0),
         Some(x) if x.abs() >= 10.0 => format!("{x:.1}"),
         Some(x) => format!("{x:.2}"),
     }
@@ -119,10 +119,13 @@ fn service_rows(services: &[ServiceStats], wide: bool) -> Vec<Vec<Cell>> {
     services
         .iter()
         .map(|s| {
-            if s.state != ServiceState::Ok && s.state != ServiceState::NoTraffic {
-                let mut row = vec![cell(&s.namespace), cell(&s.name)];
-                row.push(toned(s.message.clone().unwrap_or_default(), Tone::Warn));
-                return row;
+            let short = match s.state {
+                ServiceState::NoMetrics => Some("(no metrics)"),
+                ServiceState::WrongPrefix => Some("(wrong prefix)"),
+                ServiceState::Ok | ServiceState::NoTraffic => None,
+            };
+            if let Some(short) = short {
+                return vec![cell(&s.namespace), cell(&s.name), toned(short, Tone::Warn)];
             }
             let err_tone = match s.error_percent {
                 Some(e) if e > ERROR_RED_PERCENT => Tone::Bad,
@@ -190,7 +193,7 @@ fn pool_rows(pools: &[PoolStats], wide: bool) -> Vec<Vec<Cell>> {
     pools
         .iter()
         .map(|p| {
-            let errors: f64 = p.errors_by_code.values().sum();
+            let errors = p.errors_by_code.values().fold(0.0, |a, b| a + b);
             let mut row = vec![
                 cell(&p.namespace),
                 cell(&p.name),
@@ -234,7 +237,7 @@ fn pool_rows(pools: &[PoolStats], wide: bool) -> Vec<Vec<Cell>> {
 /// The table (or `-o wide`) text of a report.
 pub fn render_table(report: &StatsReport, wide: bool, color: bool) -> String {
     let mut out = format!(
-        "Naming {} · window {} · {} queries · {}\n\n",
+        "Naming {} · window {} · {} requests · {}\n\n",
         report.naming, report.window, report.queries, report.endpoint
     );
     if report.services.is_empty() {
@@ -269,7 +272,7 @@ pub fn render_table(report: &StatsReport, wide: bool, color: bool) -> String {
             color,
         ));
         for s in &report.services {
-            if s.state == ServiceState::NoTraffic {
+            if s.state != ServiceState::Ok {
                 out.push_str(&format!(
                     "  {}/{}: {}\n",
                     s.namespace,
@@ -368,7 +371,8 @@ mod tests {
         let plain = render_table(&report(), false, false);
         assert!(!plain.contains('\u{1b}'), "{plain}");
         assert!(plain.contains("93.0%") && plain.contains("12.5"), "{plain}");
-        assert!(plain.contains("no metrics for this service — run oc llmd doctor"));
+        assert!(plain.contains("(no metrics)"));
+        assert!(plain.contains("  llm/ghost: no metrics for this service — run oc llmd doctor"));
         assert!(plain.contains("note: partial"));
         assert!(plain.contains("POOL"));
         let coloured = render_table(&report(), false, true);
@@ -384,6 +388,8 @@ mod tests {
         assert_eq!(num(Some(123.4)), "123");
         assert_eq!(num(Some(12.34)), "12.3");
         assert_eq!(num(Some(1.234)), "1.23");
+        assert_eq!(num(Some(4.0)), "4");
+        assert_eq!(num(Some(-0.0)), "0");
         assert_eq!(secs(Some(0.0851)), "85ms");
         assert_eq!(secs(Some(2.5)), "2.50s");
     }
