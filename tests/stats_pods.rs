@@ -404,3 +404,49 @@ async fn watch_redraws_in_place_on_a_terminal_and_restores_it_on_ctrl_c() {
     );
     assert!(shown.contains("ghost"), "{shown:?}");
 }
+
+/// The Thanos endpoint from the cluster: `https://<route spec.host>`, the kubeconfig user's token
+/// (or `--token`), the kubeconfig's CA bundle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thanos_endpoint_comes_from_the_route_and_the_kubeconfig() {
+    use oc_llmd::cli::{GlobalArgs, PromArgs};
+    use oc_llmd::prom::endpoint;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (state, _) = sim::state();
+    let host = "thanos-querier-openshift-monitoring.apps.example.com";
+    let (server, _) = api_server::serve_with_route(state, ADMIN, Some(host)).await;
+    let kubeconfig = api_server::kubeconfig(&server, ADMIN);
+    let global = GlobalArgs {
+        kubeconfig: Some(kubeconfig.path().to_path_buf()),
+        ..Default::default()
+    };
+    let cluster = oc_llmd::kube::connect(&global).await.unwrap();
+    let found = endpoint::from_route(&cluster, &PromArgs::default(), &global)
+        .await
+        .unwrap();
+    assert_eq!(found.config.url, format!("https://{host}"));
+    assert_eq!(found.config.token.as_deref(), Some(ADMIN));
+    assert!(!found.config.insecure_skip_tls_verify);
+    assert!(!format!("{:?}", found.config).contains("SECRET"));
+    assert!(found.how.contains(host));
+    let explicit = PromArgs {
+        token: Some("sha256~explicit".into()),
+        ..Default::default()
+    };
+    let found = endpoint::from_route(&cluster, &explicit, &global)
+        .await
+        .unwrap();
+    assert_eq!(found.config.token.as_deref(), Some("sha256~explicit"));
+
+    // The user may not read the route: 401 on the API → exit 3.
+    let bad = api_server::kubeconfig(&server, "sha256~wrong-SECRET");
+    let global = GlobalArgs {
+        kubeconfig: Some(bad.path().to_path_buf()),
+        ..Default::default()
+    };
+    let cluster = oc_llmd::kube::connect(&global).await.unwrap();
+    let err = endpoint::from_route(&cluster, &PromArgs::default(), &global)
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code().code(), 3, "{err:?}");
+}

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 struct Api {
     state: MetricsState,
     token: String,
+    route_host: Option<String>,
     pub proxied: Arc<AtomicUsize>,
 }
 
@@ -100,19 +101,41 @@ async fn proxy(
     }
 }
 
-async fn no_route(State(api): State<Api>, headers: HeaderMap) -> Response {
+async fn route(State(api): State<Api>, headers: HeaderMap) -> Response {
     if !authorized(&api, &headers) {
         return status(401, "Unauthorized");
     }
-    status(404, "the server could not find the requested resource")
+    match &api.route_host {
+        Some(host) => {
+            let body = json!({"apiVersion": "route.openshift.io/v1", "kind": "Route",
+                "metadata": {"name": "thanos-querier", "namespace": "openshift-monitoring"},
+                "spec": {"host": host, "port": {"targetPort": "web"}, "tls": {"termination": "reencrypt"}}});
+            ([("content-type", "application/json")], body.to_string()).into_response()
+        }
+        None => status(
+            404,
+            "routes.route.openshift.io \"thanos-querier\" not found",
+        ),
+    }
 }
 
-/// Serve on a free port; returns the base URL and the proxied-request counter.
+/// Serve on a free port without a Thanos route (not OpenShift); returns the base URL and the
+/// proxied-request counter.
 pub async fn serve(state: MetricsState, token: &str) -> (String, Arc<AtomicUsize>) {
+    serve_with_route(state, token, None).await
+}
+
+/// Serve on a free port; `route_host` is the `thanos-querier` Route's `spec.host`, if any.
+pub async fn serve_with_route(
+    state: MetricsState,
+    token: &str,
+    route_host: Option<&str>,
+) -> (String, Arc<AtomicUsize>) {
     let proxied = Arc::new(AtomicUsize::new(0));
     let api = Api {
         state,
         token: token.to_string(),
+        route_host: route_host.map(str::to_string),
         proxied: proxied.clone(),
     };
     let router = Router::new()
@@ -132,7 +155,7 @@ pub async fn serve(state: MetricsState, token: &str) -> (String, Arc<AtomicUsize
         )
         .route(
             "/apis/route.openshift.io/v1/namespaces/openshift-monitoring/routes/thanos-querier",
-            get(no_route),
+            get(route),
         )
         .with_state(api);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
