@@ -270,13 +270,20 @@ async fn prometheus_report(setup: &mut Setup, window: &Window) -> Result<StatsRe
     Ok(summarize(&ctx, &answers))
 }
 
-/// Text of one report in the chosen format (pure).
-pub fn render_report(report: &StatsReport, format: OutputFormat, color: bool) -> Result<String> {
+/// Text of one report in the chosen format (pure); `previous` is the last `--watch` snapshot.
+pub fn render_report(
+    report: &StatsReport,
+    previous: Option<&StatsReport>,
+    format: OutputFormat,
+    color: bool,
+) -> Result<String> {
     match format {
         OutputFormat::Json => output::to_json(report),
         OutputFormat::Yaml => output::to_yaml(report),
-        OutputFormat::Wide => Ok(render::render_table(report, true, color)),
-        OutputFormat::Table | OutputFormat::Short => Ok(render::render_table(report, false, color)),
+        OutputFormat::Wide => Ok(render::render_table(report, previous, true, color)),
+        OutputFormat::Table | OutputFormat::Short => {
+            Ok(render::render_table(report, previous, false, color))
+        }
     }
 }
 
@@ -293,13 +300,14 @@ where
 {
     if !watch {
         let report = snapshot().await?;
-        output::emit(&render_report(&report, style.format, style.color)?);
+        output::emit(&render_report(&report, None, style.format, style.color)?);
         return Ok(ExitCode::Ok);
     }
     let in_place = style.stdout_is_terminal
         && !matches!(style.format, OutputFormat::Json | OutputFormat::Yaml);
     // After a first good snapshot, a failed refresh is reported on stderr and retried.
     let mut shown_once = false;
+    let mut previous: Option<StatsReport> = None;
     loop {
         let round = async {
             let report = match snapshot().await {
@@ -312,7 +320,8 @@ where
                 Err(e) => return Err(e),
             };
             shown_once = true;
-            let text = render_report(&report, style.format, style.color)?;
+            let text = render_report(&report, previous.as_ref(), style.format, style.color)?;
+            previous = Some(report);
             if in_place {
                 output::emit(&format!("{CLEAR_HOME}{text}"));
             } else {

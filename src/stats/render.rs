@@ -1,5 +1,6 @@
 //! Text rendering of a [`StatsReport`] (pure): per-service, per-pod and per-pool tables, `-o wide`
-//! columns, and colour thresholds (KV cache > 90 %, queued requests, errors > 5 %) when colour is on.
+//! columns, and colour thresholds when colour is on: KV cache > 90 % and errors > 5 % in red,
+//! queued requests in yellow, and a queue that grew since the previous `--watch` snapshot in red.
 
 use owo_colors::OwoColorize;
 
@@ -71,9 +72,10 @@ fn kv_cell(v: Option<f64>) -> Cell {
     toned(pct(v), tone)
 }
 
-fn waiting_cell(v: Option<f64>) -> Cell {
-    let tone = match v {
-        Some(x) if x > 0.0 => Tone::Warn,
+fn waiting_cell(v: Option<f64>, before: Option<f64>) -> Cell {
+    let tone = match (v, before) {
+        (Some(x), Some(b)) if x > b => Tone::Bad,
+        (Some(x), _) if x > 0.0 => Tone::Warn,
         _ => Tone::Plain,
     };
     toned(num(v), tone)
@@ -115,7 +117,11 @@ fn table(header: &[&str], rows: &[Vec<Cell>], color: bool) -> String {
     out
 }
 
-fn service_rows(services: &[ServiceStats], wide: bool) -> Vec<Vec<Cell>> {
+fn service_rows(
+    services: &[ServiceStats],
+    previous: Option<&StatsReport>,
+    wide: bool,
+) -> Vec<Vec<Cell>> {
     services
         .iter()
         .map(|s| {
@@ -143,7 +149,15 @@ fn service_rows(services: &[ServiceStats], wide: bool) -> Vec<Vec<Cell>> {
                 cell(format!("{}/{}", secs(s.ttft.p50), secs(s.ttft.p95))),
                 cell(format!("{}/{}", secs(s.e2e.p50), secs(s.e2e.p95))),
                 cell(num(s.running)),
-                waiting_cell(s.waiting),
+                waiting_cell(
+                    s.waiting,
+                    previous.and_then(|r| {
+                        r.services
+                            .iter()
+                            .find(|o| o.namespace == s.namespace && o.name == s.name)?
+                            .waiting
+                    }),
+                ),
                 kv_cell(s.kv_cache_percent),
                 cell(pct(s.prefix_hit_percent)),
             ];
@@ -163,7 +177,7 @@ fn service_rows(services: &[ServiceStats], wide: bool) -> Vec<Vec<Cell>> {
         .collect()
 }
 
-fn pod_rows(pods: &[PodStats], wide: bool) -> Vec<Vec<Cell>> {
+fn pod_rows(pods: &[PodStats], previous: Option<&StatsReport>, wide: bool) -> Vec<Vec<Cell>> {
     pods.iter()
         .map(|p| {
             let mut row = vec![
@@ -172,7 +186,15 @@ fn pod_rows(pods: &[PodStats], wide: bool) -> Vec<Vec<Cell>> {
                 cell(&p.name),
                 cell(pct(p.share_percent)),
                 cell(num(p.running)),
-                waiting_cell(p.waiting),
+                waiting_cell(
+                    p.waiting,
+                    previous.and_then(|r| {
+                        r.pods
+                            .iter()
+                            .find(|o| o.namespace == p.namespace && o.name == p.name)?
+                            .waiting
+                    }),
+                ),
                 kv_cell(p.kv_cache_percent),
                 cell(pct(p.prefix_hit_percent)),
             ];
@@ -189,7 +211,7 @@ fn pod_rows(pods: &[PodStats], wide: bool) -> Vec<Vec<Cell>> {
         .collect()
 }
 
-fn pool_rows(pools: &[PoolStats], wide: bool) -> Vec<Vec<Cell>> {
+fn pool_rows(pools: &[PoolStats], previous: Option<&StatsReport>, wide: bool) -> Vec<Vec<Cell>> {
     pools
         .iter()
         .map(|p| {
@@ -200,7 +222,15 @@ fn pool_rows(pools: &[PoolStats], wide: bool) -> Vec<Vec<Cell>> {
                 cell(p.service.clone().unwrap_or_else(|| "-".into())),
                 cell(num(p.ready_pods)),
                 kv_cell(p.avg_kv_cache_percent),
-                waiting_cell(p.avg_queue),
+                waiting_cell(
+                    p.avg_queue,
+                    previous.and_then(|r| {
+                        r.pools
+                            .iter()
+                            .find(|o| o.namespace == p.namespace && o.name == p.name)?
+                            .avg_queue
+                    }),
+                ),
                 cell(format!(
                     "{}/{}",
                     secs(p.scheduling_latency.p50),
@@ -234,8 +264,13 @@ fn pool_rows(pools: &[PoolStats], wide: bool) -> Vec<Vec<Cell>> {
         .collect()
 }
 
-/// The table (or `-o wide`) text of a report.
-pub fn render_table(report: &StatsReport, wide: bool, color: bool) -> String {
+/// The table (or `-o wide`) text of a report; `previous` is the last `--watch` snapshot.
+pub fn render_table(
+    report: &StatsReport,
+    previous: Option<&StatsReport>,
+    wide: bool,
+    color: bool,
+) -> String {
     let mut out = format!(
         "Naming {} · window {} · {} requests · {}\n\n",
         report.naming, report.window, report.queries, report.endpoint
@@ -268,7 +303,7 @@ pub fn render_table(report: &StatsReport, wide: bool, color: bool) -> String {
         }
         out.push_str(&table(
             &header,
-            &service_rows(&report.services, wide),
+            &service_rows(&report.services, previous, wide),
             color,
         ));
         for s in &report.services {
@@ -297,7 +332,11 @@ pub fn render_table(report: &StatsReport, wide: bool, color: bool) -> String {
         if wide {
             header.extend(["REQ/S", "SHARE FROM"]);
         }
-        out.push_str(&table(&header, &pod_rows(&report.pods, wide), color));
+        out.push_str(&table(
+            &header,
+            &pod_rows(&report.pods, previous, wide),
+            color,
+        ));
     }
     if !report.pools.is_empty() {
         out.push('\n');
@@ -315,7 +354,11 @@ pub fn render_table(report: &StatsReport, wide: bool, color: bool) -> String {
         if wide {
             header.extend(["EPP REQ/S", "ERRORS BY CODE"]);
         }
-        out.push_str(&table(&header, &pool_rows(&report.pools, wide), color));
+        out.push_str(&table(
+            &header,
+            &pool_rows(&report.pools, previous, wide),
+            color,
+        ));
     }
     for note in &report.notes {
         out.push_str(&format!("note: {note}\n"));
@@ -368,18 +411,37 @@ mod tests {
 
     #[test]
     fn colour_only_when_asked_and_thresholds_mark_hot_values() {
-        let plain = render_table(&report(), false, false);
+        let plain = render_table(&report(), None, false, false);
         assert!(!plain.contains('\u{1b}'), "{plain}");
         assert!(plain.contains("93.0%") && plain.contains("12.5"), "{plain}");
         assert!(plain.contains("(no metrics)"));
         assert!(plain.contains("  llm/ghost: no metrics for this service — run oc llmd doctor"));
         assert!(plain.contains("note: partial"));
         assert!(plain.contains("POOL"));
-        let coloured = render_table(&report(), false, true);
+        let coloured = render_table(&report(), None, false, true);
         assert!(coloured.contains("\u{1b}[1m\u{1b}[31m93.0%") || coloured.contains("93.0%\u{1b}"));
         assert!(coloured.contains('\u{1b}'));
-        let wide = render_table(&report(), true, false);
+        let wide = render_table(&report(), None, true, false);
         assert!(wide.contains("ITL P50/P95") && wide.contains("EPP REQ/S"));
+    }
+
+    #[test]
+    fn a_growing_queue_turns_red_under_watch() {
+        let before = report();
+        let mut now = report();
+        now.services[0].waiting = Some(6.0);
+        let grown = render_table(&now, Some(&before), false, true);
+        let steady = render_table(&before, Some(&before), false, true);
+        let red = "\u{1b}[31m";
+        let has_red_six = grown
+            .lines()
+            .any(|l| l.contains("hot") && l.contains(&format!("{red}6")));
+        assert!(has_red_six, "{grown:?}");
+        assert!(
+            !steady
+                .lines()
+                .any(|l| l.contains("hot") && l.contains(&format!("{red}4")))
+        );
     }
 
     #[test]
