@@ -461,6 +461,45 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
     assert_eq!(r["services"][0]["state"], "ok");
     assert_eq!(r["endpoint"], tenancy_url);
 
+    // An explicit --naming skips detection: one round trip, the same numbers.
+    fx.stack.front.log().clear();
+    let r = json(
+        &stats(
+            args(&[
+                "-n",
+                "v0-llmd-plain",
+                "-o",
+                "json",
+                "--window",
+                "8s",
+                "--prometheus-url",
+                &url,
+                "--token",
+                ADMIN,
+                "--naming",
+                "plain-v0-epp-llmd",
+            ]),
+            vec![],
+        )
+        .await,
+    );
+    assert_eq!(r["naming"], "plain-v0-epp-llmd");
+    assert_eq!(r["services"][0]["state"], "ok");
+    assert!(
+        fx.stack
+            .front
+            .log()
+            .entries()
+            .iter()
+            .all(|e| e.path.ends_with("/query"))
+    );
+    let bad = stats(
+        args(&["--prometheus-url", &url, "--naming", "kserve-v2"]),
+        vec![],
+    )
+    .await;
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+
     // A partial answer from Thanos is passed on as a note, not hidden.
     fx.stack.front.faults().set(Faults {
         partial_response: true,

@@ -151,6 +151,11 @@ async fn prepare(args: &StatsArgs, global: &GlobalArgs) -> Result<Setup> {
             (endpoint, scope, known)
         }
     };
+    let naming = if args.naming.trim().eq_ignore_ascii_case("auto") {
+        None
+    } else {
+        Some(args.naming.parse::<Naming>()?)
+    };
     let client = PromClient::new(endpoint.config.clone())?;
     Ok(Setup {
         endpoint,
@@ -160,7 +165,7 @@ async fn prepare(args: &StatsArgs, global: &GlobalArgs) -> Result<Setup> {
         notes,
         tenancy_url: args.tenancy_url.clone(),
         verbose: global.verbose > 0,
-        naming: None,
+        naming,
     })
 }
 
