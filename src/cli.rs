@@ -219,6 +219,14 @@ pub struct StatsArgs {
     /// Refresh period with --watch
     #[arg(long, default_value = "5s")]
     pub refresh: String,
+    /// Metric naming: auto (detect from Prometheus, one request) or a variant such as
+    /// kserve-v1-epp-objective (skips detection; Prometheus source only)
+    #[arg(long, default_value = "auto", value_name = "auto|VARIANT")]
+    pub naming: String,
+    /// Tenancy endpoint (Thanos port 9092) to retry on when the web port answers 403 for -n NS
+    /// (default: the same URL, with namespace=NS)
+    #[arg(long, value_name = "URL")]
+    pub tenancy_url: Option<String>,
     #[command(flatten)]
     pub prom: PromArgs,
 }

@@ -33,6 +33,8 @@ pub mod kube;
 pub mod metrics;
 pub mod output;
 pub mod prom;
+pub mod scrape;
+pub mod stats;
 
 use clap::{CommandFactory, FromArgMatches};
 

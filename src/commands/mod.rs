@@ -9,6 +9,7 @@ pub mod dashboards;
 pub mod doctor;
 pub mod install;
 pub mod uninstall;
+pub mod stats;
 pub mod version;
 
 /// Run the parsed command. `Ok(code)` lets a command finish normally with findings (exit 1).
@@ -23,7 +24,7 @@ pub async fn dispatch(cli: Cli, invoked: Invocation) -> Result<ExitCode> {
             install::run(&global, &args, install::InstallInputs::default()).await
         }
         Command::UninstallMonitoring(args) => uninstall::run(&global, &args).await,
-        Command::Stats(_) => Err(Error::not_implemented("stats", "issue: oc llmd stats")),
+        Command::Stats(args) => stats::run(&args, &global).await,
         Command::Fix(_) => Err(Error::not_implemented("fix", "issue: the gateway path")),
         Command::Dashboards(args) => dashboards::run(&args, &global).await,
         Command::Demo(_) => Err(Error::not_implemented("demo", "issue: simulated cluster")),

@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod discover;
+pub mod endpoint;
 pub mod response;
 
 pub use client::{PromClient, PromConfig, QueryLogEntry};

@@ -1,0 +1,4 @@
+//! Helpers shared by the stats integration tests.
+
+pub mod api_server;
+pub mod stats_cluster;
