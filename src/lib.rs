@@ -10,10 +10,12 @@
 //! - [`kube`]: kubeconfig handling and the API client (request log for `-v`).
 //! - [`error`]: the one error type, its hint and exit code.
 //! - [`output`]: output format and colour decisions, shared by every renderer.
+//! - [`completion`]: kubectl's plugin completion protocol (`__complete`), live names included.
 //! - [`commands`]: one module per subcommand, each wiring IO -> pure logic -> render.
 
 pub mod cli;
 pub mod commands;
+pub mod completion;
 pub mod error;
 pub mod invocation;
 pub mod kube;
@@ -25,7 +27,11 @@ use clap::{CommandFactory, FromArgMatches};
 pub fn run() -> i32 {
     // One TLS provider for the whole process: ring (kube-rs uses it; reqwest has none of its own here).
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // `__complete` words are a half-typed command line, never our own flags: pass them raw.
+    if args.get(1).is_some_and(|a| a == "__complete") && args.get(2).is_none_or(|a| a != "--") {
+        args.insert(2, "--".into());
+    }
     let invoked = invocation::Invocation::from_argv0(args.first().map(|a| a.as_os_str()));
     let command = invoked.decorate(cli::Cli::command());
     let matches = match command.try_get_matches_from(&args) {

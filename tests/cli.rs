@@ -15,7 +15,10 @@ fn usage_names_the_invoking_client() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: kubectl llmd"));
 
-    let out = Command::new(cargo_bin("oc-llmd")).arg("--help").output().unwrap();
+    let out = Command::new(cargo_bin("oc-llmd"))
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Usage: oc llmd"), "{text}");
@@ -25,9 +28,15 @@ fn usage_names_the_invoking_client() {
 fn version_text_and_json() {
     let out = kubectl_llmd().arg("version").output().unwrap();
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("oc-llmd {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("oc-llmd {}", env!("CARGO_PKG_VERSION"))
+    );
 
-    let out = kubectl_llmd().args(["version", "-o", "json"]).output().unwrap();
+    let out = kubectl_llmd()
+        .args(["version", "-o", "json"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["kind"], "Version");
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
@@ -37,9 +46,15 @@ fn version_text_and_json() {
 fn usage_errors_exit_2() {
     let out = kubectl_llmd().arg("--no-such-flag").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = kubectl_llmd().args(["version", "-o", "xml"]).output().unwrap();
+    let out = kubectl_llmd()
+        .args(["version", "-o", "xml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = kubectl_llmd().args(["completion", "tcsh"]).output().unwrap();
+    let out = kubectl_llmd()
+        .args(["completion", "tcsh"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -48,7 +63,10 @@ fn completion_scripts_name_the_binary() {
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let out = kubectl_llmd().args(["completion", shell]).output().unwrap();
         assert!(out.status.success(), "{shell}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("kubectl-llmd"), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("kubectl-llmd"),
+            "{shell}"
+        );
     }
 }
 
@@ -63,7 +81,11 @@ fn closed_stdout_pipe_exits_quietly_with_0() {
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A PATH with only the build directory and kubectl's directory: what a user gets after
@@ -72,14 +94,24 @@ fn plugin_path() -> String {
     let bin = cargo_bin("kubectl-llmd");
     let dir = bin.parent().unwrap().display().to_string();
     let kubectl = which("kubectl");
-    let kubectl_dir = std::path::Path::new(&kubectl).parent().unwrap().display().to_string();
+    let kubectl_dir = std::path::Path::new(&kubectl)
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
     format!("{dir}:{kubectl_dir}:/usr/bin:/bin")
 }
 
 fn which(program: &str) -> String {
-    let out = Command::new("sh").args(["-c", &format!("command -v {program}")]).output().unwrap();
+    let out = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .unwrap();
     let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    assert!(!path.is_empty(), "{program} is required for this test and is not installed (scripts/test installs it)");
+    assert!(
+        !path.is_empty(),
+        "{program} is required for this test and is not installed (scripts/test installs it)"
+    );
     path
 }
 
@@ -93,7 +125,11 @@ fn real_kubectl_finds_and_runs_the_plugin() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("kubectl-llmd"), "kubectl plugin list: {text} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        text.contains("kubectl-llmd"),
+        "kubectl plugin list: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let out = Command::new(which("kubectl"))
         .args(["llmd", "version"])
@@ -101,6 +137,10 @@ fn real_kubectl_finds_and_runs_the_plugin() {
         .env("HOME", home.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("oc-llmd "));
 }

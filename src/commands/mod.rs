@@ -13,6 +13,7 @@ pub async fn dispatch(cli: Cli, invoked: Invocation) -> Result<ExitCode> {
     match cli.command {
         Command::Version => version::run(&global),
         Command::Completion(args) => completion::run(&args, invoked),
+        Command::Complete(args) => completion::complete(&args).await,
         Command::Doctor(_) => Err(Error::not_implemented("doctor", "issue: oc llmd doctor")),
         Command::InstallMonitoring(_) => Err(Error::not_implemented(
             "install-monitoring",
