@@ -197,6 +197,13 @@ fn kubectl_completes_live_namespaces_using_the_kubeconfig_on_the_line() {
 
     let (lines, _, _) = sandbox.complete(&["stats", "--kubeconfig", &kc, "--namespace=open"]);
     assert_eq!(values(&lines), ["--namespace=openshift-monitoring"]);
+
+    // Context names come from the same kubeconfig, without a request.
+    let (lines, directive, _) = sandbox.complete(&["--kubeconfig", &kc, "--context", ""]);
+    assert_eq!(
+        (lines, directive.as_str()),
+        (vec!["fake\tcurrent context".to_string()], ":4")
+    );
 }
 
 #[test]

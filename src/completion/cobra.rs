@@ -89,6 +89,12 @@ pub enum LiveKind {
     Namespaces,
     /// LLMInferenceService names, in the namespace on the line (or the context's).
     LlmInferenceServices,
+    /// Context names from the kubeconfig (`--context`); read locally, no request.
+    Contexts,
+    /// Cluster names from the kubeconfig (`--cluster`).
+    Clusters,
+    /// User names from the kubeconfig (`--user`).
+    Users,
 }
 
 /// What to do for the word under the cursor.
@@ -365,7 +371,9 @@ impl<'c> LineState<'c> {
         if CATEGORY_ARGS.contains(&id) {
             return fixed(names(catalogue.categories, "doctor check category"));
         }
-        let live = if NAMESPACE_VALUE_NAMES.contains(&value_name.as_str()) {
+        let live = if let Some(kind) = kubeconfig_names(id) {
+            Some(kind)
+        } else if NAMESPACE_VALUE_NAMES.contains(&value_name.as_str()) {
             Some(LiveKind::Namespaces)
         } else if LLMISVC_VALUE_NAMES.contains(&value_name.as_str()) {
             Some(LiveKind::LlmInferenceServices)
@@ -397,6 +405,16 @@ impl<'c> LineState<'c> {
             candidates: Vec::new(),
             directive,
         })
+    }
+}
+
+/// Global flags naming a kubeconfig entry.
+fn kubeconfig_names(id: &str) -> Option<LiveKind> {
+    match id {
+        "context" => Some(LiveKind::Contexts),
+        "cluster" => Some(LiveKind::Clusters),
+        "user" => Some(LiveKind::Users),
+        _ => None,
     }
 }
 
@@ -620,6 +638,34 @@ mod tests {
             ask(&["install-monitoring", "--tenant", ""]),
             Plan::Live {
                 kind: LiveKind::Namespaces,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn kubeconfig_entries_are_looked_up_with_the_kubeconfig_on_the_line() {
+        let p = ask(&["--kubeconfig", "/k", "doctor", "--context", "pr"]);
+        assert_eq!(
+            p,
+            Plan::Live {
+                kind: LiveKind::Contexts,
+                prefix: "pr".into(),
+                insert_prefix: String::new(),
+                connection: vec!["--kubeconfig".into(), "/k".into()],
+            }
+        );
+        assert!(matches!(
+            ask(&["--cluster=a"]),
+            Plan::Live {
+                kind: LiveKind::Clusters,
+                ..
+            }
+        ));
+        assert!(matches!(
+            ask(&["stats", "--user", ""]),
+            Plan::Live {
+                kind: LiveKind::Users,
                 ..
             }
         ));

@@ -1,4 +1,5 @@
-//! Live completion values from the cluster: namespace and LLMInferenceService names.
+//! Live completion values: namespace and LLMInferenceService names from the cluster, and
+//! context/cluster/user names from the kubeconfig.
 //!
 //! Completion must never hang a shell nor print an error where candidates are expected: the
 //! whole connect + list is bounded by [`TIMEOUT`], and any failure means "no candidates".
@@ -6,6 +7,7 @@
 use std::time::Duration;
 
 use clap::Parser;
+use kube::config::Kubeconfig;
 
 use super::cobra::{Answer, Candidate, LiveKind, directive};
 use crate::cli::{Cli, GlobalArgs};
@@ -77,11 +79,54 @@ pub async fn answer(
 }
 
 async fn fetch(kind: LiveKind, global: &GlobalArgs) -> Option<Vec<Candidate>> {
-    let cluster = connect(global).await.ok()?;
+    let cluster = match kind {
+        LiveKind::Contexts | LiveKind::Clusters | LiveKind::Users => {
+            return kubeconfig_entries(kind, global);
+        }
+        LiveKind::Namespaces | LiveKind::LlmInferenceServices => connect(global).await.ok()?,
+    };
     match kind {
-        LiveKind::Namespaces => namespaces(&cluster).await,
         LiveKind::LlmInferenceServices => llmisvcs(&cluster, global).await,
+        _ => namespaces(&cluster).await,
     }
+}
+
+/// Entry names of the kubeconfig kubectl would read: `--kubeconfig`, else `KUBECONFIG`
+/// (merged), else `~/.kube/config`.
+fn kubeconfig_entries(kind: LiveKind, global: &GlobalArgs) -> Option<Vec<Candidate>> {
+    let config = match &global.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path).ok()?,
+        None => Kubeconfig::read().ok()?,
+    };
+    let current = config.current_context.clone().unwrap_or_default();
+    let entries: Vec<Candidate> = match kind {
+        LiveKind::Contexts => config
+            .contexts
+            .iter()
+            .map(|c| {
+                let ns = c.context.as_ref().and_then(|x| x.namespace.clone());
+                let mut description = ns.map(|n| format!("namespace {n}")).unwrap_or_default();
+                if c.name == current {
+                    description = format!("current context {description}").trim().to_string();
+                }
+                Candidate::new(c.name.clone(), description)
+            })
+            .collect(),
+        LiveKind::Clusters => config
+            .clusters
+            .iter()
+            .map(|c| {
+                let server = c.cluster.as_ref().and_then(|x| x.server.clone());
+                Candidate::new(c.name.clone(), server.unwrap_or_default())
+            })
+            .collect(),
+        _ => config
+            .auth_infos
+            .iter()
+            .map(|u| Candidate::new(u.name.clone(), ""))
+            .collect(),
+    };
+    Some(entries)
 }
 
 async fn namespaces(cluster: &Cluster) -> Option<Vec<Candidate>> {
@@ -134,6 +179,48 @@ mod tests {
         assert_eq!(g.namespace.as_deref(), Some("team"));
         // A half-typed flag (value missing) is not a connection: no candidates, no error.
         assert!(connection_args(&["--context".to_string()]).is_none());
+    }
+
+    #[tokio::test]
+    async fn kubeconfig_entries_come_from_the_file_on_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(
+            &path,
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: prod-east\n  cluster:\n    \
+             server: https://api.prod:6443\ncontexts:\n- name: prod\n  context:\n    \
+             cluster: prod-east\n    user: me\n    namespace: llm\n- name: dev\n  context:\n    \
+             cluster: prod-east\n    user: me\ncurrent-context: prod\nusers:\n- name: me\n  \
+             user:\n    token: t\n",
+        )
+        .unwrap();
+        let connection = vec!["--kubeconfig".to_string(), path.display().to_string()];
+        let a = answer(LiveKind::Contexts, "", "", &connection).await;
+        assert_eq!(
+            a.candidates,
+            [
+                Candidate::new("dev", ""),
+                Candidate::new("prod", "current context namespace llm")
+            ]
+        );
+        let a = answer(LiveKind::Clusters, "prod", "--cluster=", &connection).await;
+        assert_eq!(
+            a.candidates,
+            [Candidate::new(
+                "--cluster=prod-east",
+                "https://api.prod:6443"
+            )]
+        );
+        let a = answer(LiveKind::Users, "", "", &connection).await;
+        assert_eq!(a.candidates, [Candidate::new("me", "")]);
+        let missing = vec![
+            "--kubeconfig".to_string(),
+            "/nonexistent/config".to_string(),
+        ];
+        assert_eq!(
+            answer(LiveKind::Contexts, "", "", &missing).await,
+            Answer::nothing()
+        );
     }
 
     #[tokio::test]
