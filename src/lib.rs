@@ -29,7 +29,7 @@ pub fn run() -> i32 {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // `__complete` words are a half-typed command line, never our own flags: pass them raw.
-    if args.get(1).is_some_and(|a| a == "__complete") && args.get(2).is_none_or(|a| a != "--") {
+    if args.get(1).is_some_and(|a| a == "__complete") {
         args.insert(2, "--".into());
     }
     let invoked = invocation::Invocation::from_argv0(args.first().map(|a| a.as_os_str()));

@@ -122,6 +122,13 @@ fn kubectl_completes_output_values_flags_and_prefixes() {
     let (lines, _, _) = sandbox.complete(&["completion", "z"]);
     assert_eq!(values(&lines), ["zsh"]);
 
+    // The user's own `--` ends flags for them, not for us: nothing follows it here.
+    let (lines, directive, _) = sandbox.complete(&["--", ""]);
+    assert_eq!((lines.len(), directive.as_str()), (0, ":4"));
+    // Words that look like our own flags (`--version`, `-h`) are completed, not executed.
+    let (lines, _, _) = sandbox.complete(&["--versio"]);
+    assert_eq!(values(&lines), ["--version"]);
+
     // A path flag lets the shell complete file names (directive 0).
     let (lines, directive, _) = sandbox.complete(&["--kubeconfig", ""]);
     assert_eq!((lines.len(), directive.as_str()), (0, ":0"));
