@@ -196,7 +196,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__completion)
+        kubectl__llmd__subcmd__completion)
             opts="-n -A -o -v -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -262,7 +262,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__dashboards)
+        kubectl__llmd__subcmd__dashboards)
             opts="-n -A -o -v -h -V --naming --prometheus-url --token --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -340,7 +340,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__demo)
+        kubectl__llmd__subcmd__demo)
             opts="-n -A -o -v -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -406,7 +406,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__demo__subcmd__help)
+        kubectl__llmd__subcmd__demo__subcmd__help)
             opts="serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -420,7 +420,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__demo__subcmd__help__subcmd__help)
+        kubectl__llmd__subcmd__demo__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -434,7 +434,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__demo__subcmd__help__subcmd__serve)
+        kubectl__llmd__subcmd__demo__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -448,7 +448,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__demo__subcmd__serve)
+        kubectl__llmd__subcmd__demo__subcmd__serve)
             opts="-n -A -o -v -h -V --scenario --fixture --kubeconfig-out --latency-ms --port --list --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -534,7 +534,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__doctor)
+        kubectl__llmd__subcmd__doctor)
             opts="-n -A -o -v -h -V --category --check --ignore --fail-on --list --probe --prometheus-url --token --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -624,7 +624,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__fix)
+        kubectl__llmd__subcmd__fix)
             opts="-n -A -o -v -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version envoyfilter epp-tls pd-config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -690,7 +690,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__fix__subcmd__envoyfilter)
+        kubectl__llmd__subcmd__fix__subcmd__envoyfilter)
             opts="-n -A -o -v -h -V --gateway --dry-run --remove --force --body-mode --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -764,7 +764,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__fix__subcmd__epp__subcmd__tls)
+        kubectl__llmd__subcmd__fix__subcmd__epp__subcmd__tls)
             opts="-n -A -o -v -h -V --apply --yes --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -830,7 +830,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__fix__subcmd__help)
+        kubectl__llmd__subcmd__fix__subcmd__help)
             opts="envoyfilter epp-tls pd-config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -844,7 +844,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__fix__subcmd__help__subcmd__envoyfilter)
+        kubectl__llmd__subcmd__fix__subcmd__help__subcmd__envoyfilter)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -858,7 +858,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__fix__subcmd__help__subcmd__epp__subcmd__tls)
+        kubectl__llmd__subcmd__fix__subcmd__help__subcmd__epp__subcmd__tls)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -872,7 +872,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__fix__subcmd__help__subcmd__help)
+        kubectl__llmd__subcmd__fix__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -886,7 +886,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__fix__subcmd__help__subcmd__pd__subcmd__config)
+        kubectl__llmd__subcmd__fix__subcmd__help__subcmd__pd__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -900,7 +900,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__fix__subcmd__pd__subcmd__config)
+        kubectl__llmd__subcmd__fix__subcmd__pd__subcmd__config)
             opts="-n -A -o -v -h -V --apply --yes --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -966,7 +966,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help)
+        kubectl__llmd__subcmd__help)
             opts="doctor install-monitoring uninstall-monitoring stats fix dashboards demo completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -980,7 +980,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__completion)
+        kubectl__llmd__subcmd__help__subcmd__completion)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -994,7 +994,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__dashboards)
+        kubectl__llmd__subcmd__help__subcmd__dashboards)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1008,7 +1008,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__demo)
+        kubectl__llmd__subcmd__help__subcmd__demo)
             opts="serve"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1022,7 +1022,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__demo__subcmd__serve)
+        kubectl__llmd__subcmd__help__subcmd__demo__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1036,7 +1036,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__doctor)
+        kubectl__llmd__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1050,7 +1050,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__fix)
+        kubectl__llmd__subcmd__help__subcmd__fix)
             opts="envoyfilter epp-tls pd-config"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1064,7 +1064,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__fix__subcmd__envoyfilter)
+        kubectl__llmd__subcmd__help__subcmd__fix__subcmd__envoyfilter)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1078,7 +1078,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__fix__subcmd__epp__subcmd__tls)
+        kubectl__llmd__subcmd__help__subcmd__fix__subcmd__epp__subcmd__tls)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1092,7 +1092,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__fix__subcmd__pd__subcmd__config)
+        kubectl__llmd__subcmd__help__subcmd__fix__subcmd__pd__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1106,7 +1106,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__help)
+        kubectl__llmd__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1120,7 +1120,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__install__subcmd__monitoring)
+        kubectl__llmd__subcmd__help__subcmd__install__subcmd__monitoring)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1134,7 +1134,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__stats)
+        kubectl__llmd__subcmd__help__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1148,7 +1148,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__uninstall__subcmd__monitoring)
+        kubectl__llmd__subcmd__help__subcmd__uninstall__subcmd__monitoring)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1162,7 +1162,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__help__subcmd__version)
+        kubectl__llmd__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1176,7 +1176,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__install__subcmd__monitoring)
+        kubectl__llmd__subcmd__install__subcmd__monitoring)
             opts="-n -A -o -v -h -V --dry-run --enable-uwm --install-operator --tenant --envoyfilter-fix --show-password --timeout --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1250,7 +1250,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__stats)
+        kubectl__llmd__subcmd__stats)
             opts="-n -A -o -v -h -V --window --source --interval --watch --refresh --prometheus-url --token --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1340,7 +1340,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__uninstall__subcmd__monitoring)
+        kubectl__llmd__subcmd__uninstall__subcmd__monitoring)
             opts="-n -A -o -v -h -V --delete-namespace --dry-run --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1406,7 +1406,7 @@ _kubectl__llmd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        kubectl__subcmd__llmd__subcmd__version)
+        kubectl__llmd__subcmd__version)
             opts="-n -A -o -v -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

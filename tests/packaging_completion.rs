@@ -235,3 +235,35 @@ fn unreachable_cluster_means_no_candidates_and_no_error_text() {
         "{lines:?} {directive}"
     );
 }
+
+/// The committed static bash script, sourced in a real bash, completes subcommand flags and
+/// values for `kubectl-llmd` called directly.
+#[test]
+fn committed_bash_script_completes_subcommand_flags_and_values() {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("completions/kubectl-llmd.bash");
+    let probe = format!(
+        "source '{}'\n\
+         complete_words() {{ COMP_WORDS=(\"$@\"); COMP_CWORD=$(( $# - 1 ));\n\
+           _kubectl__llmd kubectl-llmd \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\";\n\
+           echo \"${{COMPREPLY[*]}}\"; }}\n\
+         complete_words kubectl-llmd doctor --fa\n\
+         complete_words kubectl-llmd install-monitoring --dry\n\
+         complete_words kubectl-llmd stats --source ''\n\
+         complete_words kubectl-llmd d\n",
+        script.display()
+    );
+    let out = Command::new("bash").arg("-c").arg(probe).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "--fail-on",
+            "--dry-run",
+            "prometheus pods",
+            "doctor dashboards demo"
+        ],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -30,7 +30,24 @@ pub fn script(shell: clap_complete::Shell, bin: &str) -> String {
     let mut cmd = visible_command();
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, bin, &mut buf);
-    String::from_utf8_lossy(&buf).into_owned()
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    match shell {
+        clap_complete::Shell::Bash => fix_bash_case_labels(&text, bin),
+        _ => text,
+    }
+}
+
+/// clap_complete 4.6's bash script sets `cmd="kubectl__llmd__subcmd__doctor"` (a `-` in the
+/// binary name becomes `__`) but labels that case `kubectl__subcmd__llmd__subcmd__doctor)` (the
+/// same `-` becomes `__subcmd__`), so no subcommand's flags complete for a dashed binary name.
+/// Rename the labels to what `cmd` is set to.
+fn fix_bash_case_labels(text: &str, bin: &str) -> String {
+    let wrong = bin.replace('-', "__subcmd__");
+    let right = bin.replace('-', "__");
+    if wrong == right {
+        return text.to_string();
+    }
+    text.replace(&format!("{wrong}__subcmd__"), &format!("{right}__subcmd__"))
 }
 
 pub fn run(args: &CompletionArgs, invoked: Invocation) -> Result<ExitCode> {
@@ -72,6 +89,27 @@ mod tests {
         };
         assert_eq!(ids(&full), ids(&visible));
         assert_eq!(full.get_about(), visible.get_about());
+    }
+
+    #[test]
+    fn bash_case_labels_match_the_cmd_values_they_dispatch_on() {
+        let text = script(clap_complete::Shell::Bash, "kubectl-llmd");
+        let assigned: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("cmd=\""))
+            .filter_map(|l| l.strip_suffix('"'))
+            .filter(|v| !v.is_empty())
+            .collect();
+        assert!(
+            assigned.contains(&"kubectl__llmd__subcmd__doctor"),
+            "{assigned:?}"
+        );
+        for value in assigned {
+            assert!(
+                text.lines().any(|l| l.trim() == format!("{value})")),
+                "no case label for cmd={value}"
+            );
+        }
     }
 
     #[test]
