@@ -263,13 +263,21 @@ _kubectl__llmd() {
             return 0
             ;;
         kubectl__llmd__subcmd__dashboards)
-            opts="-n -A -o -v -h -V --naming --prometheus-url --token --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
+            opts="-n -A -o -v -h -V --naming --name --datasource-uid --prometheus-url --token --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --naming)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -W "vllm epp overview" -- "${cur}"))
+                    return 0
+                    ;;
+                --datasource-uid)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1341,12 +1349,16 @@ _kubectl__llmd() {
             return 0
             ;;
         kubectl__llmd__subcmd__uninstall__subcmd__monitoring)
-            opts="-n -A -o -v -h -V --delete-namespace --dry-run --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
+            opts="-n -A -o -v -h -V --delete-namespace --dry-run --tenant --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

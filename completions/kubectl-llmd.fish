@@ -88,7 +88,7 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l ins
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand install-monitoring" -l tenant -d 'Tenant mode: datasource on Thanos\' tenancy port for this namespace, no cluster role' -r
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand install-monitoring" -l timeout -d 'How long to wait for Grafana, the token and the operator, e.g. 5m' -r
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand install-monitoring" -l timeout -d 'How long to wait for the operator, the token, Grafana and its datasource/dashboards, e.g. 5m (0: apply and do not wait)' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand install-monitoring" -l kubeconfig -d 'Path to the kubeconfig file (wins over KUBECONFIG)' -r -F
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand install-monitoring" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand install-monitoring" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -116,6 +116,7 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand install-monito
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand install-monitoring" -l insecure-skip-tls-verify -d 'Do not verify TLS certificates (unsafe; only on request)'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand install-monitoring" -s h -l help -d 'Print help'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand install-monitoring" -s V -l version -d 'Print version'
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand uninstall-monitoring" -l tenant -d 'The --tenant namespace of the install: where to find its RoleBinding when listing RoleBindings in every namespace is not allowed' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand uninstall-monitoring" -l kubeconfig -d 'Path to the kubeconfig file (wins over KUBECONFIG)' -r -F
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand uninstall-monitoring" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand uninstall-monitoring" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -275,7 +276,11 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fis
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "epp-tls" -d 'Add --secure-serving/--cert-path to the scheduler (EPP) args'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "pd-config" -d 'Make the EndpointPickerConfig prefill/decode aware'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l naming -d 'Metric naming: auto (detect from Prometheus) or an explicit variant' -r
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l naming -d 'Metric naming: auto (detect from Prometheus) or a variant such as kserve-v1-epp-objective (<kserve|plain>-<v0|v1>-epp-<model|objective|llmd|none>)' -r
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l name -d 'Only this dashboard (with -o json: one dashboard, importable into Grafana)' -r -f -a "vllm\t'vLLM — latency, throughput and cache'
+epp\t'EPP — routing and pool health'
+overview\t'LLMInferenceService overview'"
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l datasource-uid -d 'Grafana datasource uid every panel references' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l prometheus-url -d 'Any Prometheus-compatible endpoint instead of the Thanos Querier route' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l token -d 'Bearer token for --prometheus-url (default: the kubeconfig user\'s token)' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l kubeconfig -d 'Path to the kubeconfig file (wins over KUBECONFIG)' -r -F
@@ -298,7 +303,7 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -s A -l all-namespaces -d 'All namespaces'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -s v -l verbose -d 'Log API requests (method, path, status, duration) on stderr; tokens are never printed'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l insecure-skip-tls-verify -d 'Do not verify TLS certificates (unsafe; only on request)'
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -s h -l help -d 'Print help'
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -s V -l version -d 'Print version'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and not __fish_seen_subcommand_from serve help" -l kubeconfig -d 'Path to the kubeconfig file (wins over KUBECONFIG)' -r -F
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and not __fish_seen_subcommand_from serve help" -l context -d 'The kubeconfig context to use' -r

@@ -90,7 +90,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-llmd' -ScriptBlock {
         }
         'kubectl-llmd;install-monitoring' {
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant mode: datasource on Thanos'' tenancy port for this namespace, no cluster role')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for Grafana, the token and the operator, e.g. 5m')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the operator, the token, Grafana and its datasource/dashboards, e.g. 5m (0: apply and do not wait)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (wins over KUBECONFIG)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
@@ -121,6 +121,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-llmd' -ScriptBlock {
             break
         }
         'kubectl-llmd;uninstall-monitoring' {
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'The --tenant namespace of the install: where to find its RoleBinding when listing RoleBindings in every namespace is not allowed')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (wins over KUBECONFIG)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
@@ -312,7 +313,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-llmd' -ScriptBlock {
             break
         }
         'kubectl-llmd;dashboards' {
-            [CompletionResult]::new('--naming', '--naming', [CompletionResultType]::ParameterName, 'Metric naming: auto (detect from Prometheus) or an explicit variant')
+            [CompletionResult]::new('--naming', '--naming', [CompletionResultType]::ParameterName, 'Metric naming: auto (detect from Prometheus) or a variant such as kserve-v1-epp-objective (<kserve|plain>-<v0|v1>-epp-<model|objective|llmd|none>)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Only this dashboard (with -o json: one dashboard, importable into Grafana)')
+            [CompletionResult]::new('--datasource-uid', '--datasource-uid', [CompletionResultType]::ParameterName, 'Grafana datasource uid every panel references')
             [CompletionResult]::new('--prometheus-url', '--prometheus-url', [CompletionResultType]::ParameterName, 'Any Prometheus-compatible endpoint instead of the Thanos Querier route')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for --prometheus-url (default: the kubeconfig user''s token)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (wins over KUBECONFIG)')
@@ -333,8 +336,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-llmd' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log API requests (method, path, status, duration) on stderr; tokens are never printed')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log API requests (method, path, status, duration) on stderr; tokens are never printed')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not verify TLS certificates (unsafe; only on request)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

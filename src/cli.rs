@@ -179,7 +179,8 @@ pub struct InstallArgs {
     /// Print the Grafana admin password
     #[arg(long)]
     pub show_password: bool,
-    /// How long to wait for Grafana, the token and the operator, e.g. 5m
+    /// How long to wait for the operator, the token, Grafana and its datasource/dashboards,
+    /// e.g. 5m (0: apply and do not wait)
     #[arg(long, default_value = "5m")]
     pub timeout: String,
 }
@@ -192,6 +193,10 @@ pub struct UninstallArgs {
     /// Print what would be deleted and change nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// The --tenant namespace of the install: where to find its RoleBinding when listing
+    /// RoleBindings in every namespace is not allowed
+    #[arg(long, value_name = "NAMESPACE")]
+    pub tenant: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -259,11 +264,29 @@ pub enum FixCommand {
     },
 }
 
+/// One of our dashboards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DashboardChoice {
+    /// vLLM — latency, throughput and cache
+    Vllm,
+    /// EPP — routing and pool health
+    Epp,
+    /// LLMInferenceService overview
+    Overview,
+}
+
 #[derive(Debug, Args)]
 pub struct DashboardsArgs {
-    /// Metric naming: auto (detect from Prometheus) or an explicit variant
-    #[arg(long, default_value = "auto")]
+    /// Metric naming: auto (detect from Prometheus) or a variant such as kserve-v1-epp-objective
+    /// (<kserve|plain>-<v0|v1>-epp-<model|objective|llmd|none>)
+    #[arg(long, default_value = "auto", value_name = "auto|VARIANT")]
     pub naming: String,
+    /// Only this dashboard (with -o json: one dashboard, importable into Grafana)
+    #[arg(long, value_enum)]
+    pub name: Option<DashboardChoice>,
+    /// Grafana datasource uid every panel references
+    #[arg(long, value_name = "UID", default_value = crate::dashboards::DEFAULT_DATASOURCE_UID)]
+    pub datasource_uid: String,
     #[command(flatten)]
     pub prom: PromArgs,
 }

@@ -8,18 +8,29 @@
 //!
 //! - [`cli`]: the command line (clap); [`invocation`]: `oc llmd` vs `kubectl llmd`.
 //! - [`kube`]: kubeconfig handling and the API client (request log for `-v`).
+//! - [`dashboards`]: our Grafana dashboards, rendered for a metric naming (pure).
 //! - [`error`]: the one error type, its hint and exit code.
+//! - [`metrics`]: the metric-naming table (concept -> series per generation) and its detection.
+//! - [`prom`]: the Prometheus/Thanos HTTP API client (query log for `-v`).
 //! - [`output`]: output format and colour decisions, shared by every renderer.
 //! - [`completion`]: kubectl's plugin completion protocol (`__complete`), live names included.
+//! - [`apply`]: the apply engine (server-side apply, our labels, created/configured/unchanged,
+//!   bounded waits, labelled deletes) every writing command uses.
+//! - [`install`]: install/uninstall-monitoring logic: plan, pre-flight, UWM merge, readiness.
 //! - [`commands`]: one module per subcommand, each wiring IO -> pure logic -> render.
 
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod completion;
+pub mod dashboards;
 pub mod error;
+pub mod install;
 pub mod invocation;
 pub mod kube;
+pub mod metrics;
 pub mod output;
+pub mod prom;
 
 use clap::{CommandFactory, FromArgMatches};
 

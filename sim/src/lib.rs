@@ -4,3 +4,8 @@
 //! Product code depends on it only through `demo`.
 
 pub mod config;
+pub mod metrics;
+pub mod prometheus;
+pub mod thanos;
+pub mod traffic;
+pub mod scenarios;

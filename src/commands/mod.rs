@@ -5,6 +5,9 @@ use crate::error::{Error, ExitCode, Result};
 use crate::invocation::Invocation;
 
 pub mod completion;
+pub mod dashboards;
+pub mod install;
+pub mod uninstall;
 pub mod version;
 
 /// Run the parsed command. `Ok(code)` lets a command finish normally with findings (exit 1).
@@ -15,17 +18,14 @@ pub async fn dispatch(cli: Cli, invoked: Invocation) -> Result<ExitCode> {
         Command::Completion(args) => completion::run(&args, invoked),
         Command::Complete(args) => completion::complete(&args).await,
         Command::Doctor(_) => Err(Error::not_implemented("doctor", "issue: oc llmd doctor")),
-        Command::InstallMonitoring(_) => Err(Error::not_implemented(
-            "install-monitoring",
-            "issue: install-monitoring",
-        )),
-        Command::UninstallMonitoring(_) => Err(Error::not_implemented(
-            "uninstall-monitoring",
-            "issue: install-monitoring",
-        )),
+        // The lead wires the dashboards renderer and the EnvoyFilter builder into these inputs.
+        Command::InstallMonitoring(args) => {
+            install::run(&global, &args, install::InstallInputs::default()).await
+        }
+        Command::UninstallMonitoring(args) => uninstall::run(&global, &args).await,
         Command::Stats(_) => Err(Error::not_implemented("stats", "issue: oc llmd stats")),
         Command::Fix(_) => Err(Error::not_implemented("fix", "issue: the gateway path")),
-        Command::Dashboards(_) => Err(Error::not_implemented("dashboards", "issue: dashboards")),
+        Command::Dashboards(args) => dashboards::run(&args, &global).await,
         Command::Demo(_) => Err(Error::not_implemented("demo", "issue: simulated cluster")),
     }
 }

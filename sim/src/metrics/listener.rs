@@ -1,0 +1,152 @@
+//! The HTTP side of the simulated `/metrics`: the listener Prometheus scrapes
+//! (`GET /pods/{ns}/{pod}/metrics`) and the text the API server's pod proxy
+//! (`/api/v1/namespaces/NS/pods/NAME:PORT/proxy/metrics`) returns.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::Value;
+
+use super::{EPP_METRICS_PORT, PodKind, VLLM_METRICS_PORT, pod_kind, pod_metrics};
+use crate::config::SimConfig;
+use crate::traffic::pod_metrics_input;
+
+/// Content type of the text exposition format both client libraries serve.
+pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Returns every current cluster object (at least Pods, LLMInferenceServices, InferencePools).
+pub type ObjectSource = Arc<dyn Fn() -> Vec<Value> + Send + Sync>;
+
+/// What the metrics listener needs: the objects, the scenario config and the simulation start.
+#[derive(Clone)]
+pub struct MetricsState {
+    pub objects: ObjectSource,
+    pub config: Arc<SimConfig>,
+    pub started: Instant,
+}
+
+impl MetricsState {
+    pub fn new(objects: ObjectSource, config: SimConfig, started: Instant) -> Self {
+        Self {
+            objects,
+            config: Arc::new(config),
+            started,
+        }
+    }
+}
+
+/// Why a pod has no metrics to serve.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetricsUnavailable {
+    #[error("pods \"{0}\" not found")]
+    NoSuchPod(String),
+    #[error("pod {0} serves no metrics (neither vLLM nor EPP)")]
+    NotAMetricsPod(String),
+    #[error("pod {0} is not running")]
+    NotRunning(String),
+    #[error("pod {pod} serves metrics on port {expected}, not {requested}")]
+    WrongPort {
+        pod: String,
+        expected: u16,
+        requested: String,
+    },
+}
+
+impl MetricsUnavailable {
+    /// The HTTP status a real endpoint / proxy would answer with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotRunning(_) => 503,
+            _ => 404,
+        }
+    }
+}
+
+fn container_port_by_name(pod: &Value, name: &str) -> Option<u16> {
+    pod.pointer("/spec/containers")?
+        .as_array()?
+        .iter()
+        .find_map(|c| {
+            c.get("ports")?.as_array()?.iter().find_map(|p| {
+                (p.get("name").and_then(Value::as_str) == Some(name))
+                    .then(|| {
+                        p.get("containerPort")
+                            .and_then(Value::as_u64)
+                            .and_then(|n| u16::try_from(n).ok())
+                    })
+                    .flatten()
+            })
+        })
+}
+
+/// The metrics text of pod `namespace/pod` now. `port` (number or container-port name, as in the
+/// pod proxy's `NAME:PORT`) must be the pod's metrics port when given: 8000 for vLLM, 9090 for the EPP.
+pub fn render_pod_metrics(
+    state: &MetricsState,
+    namespace: &str,
+    pod: &str,
+    port: Option<&str>,
+) -> Result<String, MetricsUnavailable> {
+    let objects = (state.objects)();
+    let qualified = format!("{namespace}/{pod}");
+    let pod_obj = objects
+        .iter()
+        .find(|o| {
+            o.get("kind").and_then(Value::as_str) == Some("Pod")
+                && o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(namespace)
+                && o.pointer("/metadata/name").and_then(Value::as_str) == Some(pod)
+        })
+        .ok_or_else(|| MetricsUnavailable::NoSuchPod(pod.to_string()))?;
+    let kind =
+        pod_kind(pod_obj).ok_or_else(|| MetricsUnavailable::NotAMetricsPod(qualified.clone()))?;
+    if pod_obj.pointer("/status/phase").and_then(Value::as_str) != Some("Running") {
+        return Err(MetricsUnavailable::NotRunning(qualified));
+    }
+    let expected = if kind == PodKind::Epp {
+        EPP_METRICS_PORT
+    } else {
+        VLLM_METRICS_PORT
+    };
+    if let Some(requested) = port {
+        let number = requested
+            .parse::<u16>()
+            .ok()
+            .or_else(|| container_port_by_name(pod_obj, requested));
+        if number != Some(expected) {
+            return Err(MetricsUnavailable::WrongPort {
+                pod: qualified,
+                expected,
+                requested: requested.to_string(),
+            });
+        }
+    }
+    let input = pod_metrics_input(&objects, &state.config, namespace, pod)
+        .ok_or_else(|| MetricsUnavailable::NotAMetricsPod(qualified.clone()))?;
+    pod_metrics(&input, state.started.elapsed().as_secs_f64())
+        .ok_or(MetricsUnavailable::NotAMetricsPod(qualified))
+}
+
+async fn serve_pod(
+    State(state): State<MetricsState>,
+    Path((namespace, pod)): Path<(String, String)>,
+) -> Response {
+    match render_pod_metrics(&state, &namespace, &pod, None) {
+        Ok(text) => ([(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], text).into_response(),
+        Err(e) => {
+            let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::NOT_FOUND);
+            (status, format!("{e}\n")).into_response()
+        }
+    }
+}
+
+/// Router for the listener Prometheus scrapes: `GET /pods/{ns}/{pod}/metrics`.
+pub fn metrics_router(state: MetricsState) -> Router {
+    Router::new()
+        .route("/pods/{namespace}/{pod}/metrics", get(serve_pod))
+        .with_state(state)
+}

@@ -1,0 +1,11 @@
+//! A small Prometheus HTTP API client (Thanos Querier, Prometheus, the simulated cluster):
+//! instant and range queries, label values, series; typed answers; errors mapped to
+//! [`crate::error::Error`] with exit codes (unreachable/401 → 3, 403 → 4, query errors → 1).
+
+pub mod client;
+pub mod discover;
+pub mod response;
+
+pub use client::{PromClient, PromConfig, QueryLogEntry};
+pub use discover::{Detected, detect_naming};
+pub use response::{Labels, QueryData, RangeSeries, Response, Sample};
