@@ -107,6 +107,10 @@ pub enum Command {
     Completion(CompletionArgs),
     /// Print the version
     Version,
+    /// Answer kubectl's/oc's plugin completion protocol (Cobra `__complete`): used by the
+    /// `kubectl_complete-llmd` and `oc_complete-llmd` executables, not by people
+    #[command(name = "__complete", hide = true, disable_help_flag = true)]
+    Complete(CompleteArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -333,4 +337,11 @@ pub struct DemoServeArgs {
 pub struct CompletionArgs {
     /// bash, zsh, fish or powershell
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompleteArgs {
+    /// The words after `llmd`; the last one is the word being completed (may be empty)
+    #[arg(num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub words: Vec<String>,
 }

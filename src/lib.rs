@@ -13,6 +13,7 @@
 //! - [`metrics`]: the metric-naming table (concept -> series per generation) and its detection.
 //! - [`prom`]: the Prometheus/Thanos HTTP API client (query log for `-v`).
 //! - [`output`]: output format and colour decisions, shared by every renderer.
+//! - [`completion`]: kubectl's plugin completion protocol (`__complete`), live names included.
 //! - [`apply`]: the apply engine (server-side apply, our labels, created/configured/unchanged,
 //!   bounded waits, labelled deletes) every writing command uses.
 //! - [`install`]: install/uninstall-monitoring logic: plan, pre-flight, UWM merge, readiness.
@@ -24,6 +25,7 @@ pub mod apply;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod completion;
 pub mod dashboards;
 pub mod doctor;
 pub mod error;
@@ -42,7 +44,11 @@ use clap::{CommandFactory, FromArgMatches};
 pub fn run() -> i32 {
     // One TLS provider for the whole process: ring (kube-rs uses it; reqwest has none of its own here).
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // `__complete` words are a half-typed command line, never our own flags: pass them raw.
+    if args.get(1).is_some_and(|a| a == "__complete") {
+        args.insert(2, "--".into());
+    }
     let invoked = invocation::Invocation::from_argv0(args.first().map(|a| a.as_os_str()));
     let command = invoked.decorate(cli::Cli::command());
     let matches = match command.try_get_matches_from(&args) {

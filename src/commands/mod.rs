@@ -18,6 +18,7 @@ pub async fn dispatch(cli: Cli, invoked: Invocation) -> Result<ExitCode> {
     match cli.command {
         Command::Version => version::run(&global),
         Command::Completion(args) => completion::run(&args, invoked),
+        Command::Complete(args) => completion::complete(&args).await,
         Command::Doctor(args) => doctor::run(&global, &args).await,
         // The lead wires the dashboards renderer and the EnvoyFilter builder into these inputs.
         Command::InstallMonitoring(args) => {
