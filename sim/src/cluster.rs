@@ -120,6 +120,7 @@ impl StoreHandle {
 impl SimCluster {
     /// Loads the fixtures and starts serving on 127.0.0.1.
     pub async fn start(opts: SimOptions) -> Result<SimCluster, SimError> {
+        crate::tls::ensure_crypto_provider();
         let ca = Arc::new(SimCa::generate()?);
         let mut store = crate::scenario::load(&opts.fixtures, &opts.fixture_names, ca.pem())?;
         for ((ns, name), host) in &opts.route_hosts {

@@ -721,6 +721,7 @@ impl PrometheusProcess {
             .stderr(log_err)
             .spawn()
             .map_err(io_err(format!("starting {}", binary.display())))?;
+        crate::tls::ensure_crypto_provider();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()

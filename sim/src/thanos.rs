@@ -152,6 +152,7 @@ struct Ctx {
 impl ThanosFront {
     /// A front forwarding to Prometheus at `prometheus_url` (e.g. `http://127.0.0.1:9090`).
     pub fn new(prometheus_url: impl Into<String>, authorizer: Arc<dyn ThanosAuthorizer>) -> Self {
+        crate::tls::ensure_crypto_provider();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()

@@ -101,6 +101,12 @@ impl SimCa {
     }
 }
 
+/// Make ring the process-wide rustls provider (idempotent). The sim builds HTTP clients and
+/// TLS servers of its own, so it must not depend on its embedder having done this first.
+pub fn ensure_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

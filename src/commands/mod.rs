@@ -8,8 +8,8 @@ pub mod completion;
 pub mod dashboards;
 pub mod doctor;
 pub mod install;
-pub mod uninstall;
 pub mod stats;
+pub mod uninstall;
 pub mod version;
 
 /// Run the parsed command. `Ok(code)` lets a command finish normally with findings (exit 1).

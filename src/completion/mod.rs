@@ -19,7 +19,10 @@ pub const DOCTOR_CATEGORIES: &[&str] = &["cluster", "monitoring", "grafana", "se
 
 /// doctor's check ids, offered for `--check` and `--ignore`.
 pub fn doctor_check_ids() -> Vec<String> {
-    crate::doctor::catalogue::catalogue().iter().map(|c| c.id.to_string()).collect()
+    crate::doctor::catalogue::catalogue()
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect()
 }
 
 /// Answer one `__complete` request (the words after `llmd`): the protocol text for stdout.
