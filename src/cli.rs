@@ -311,15 +311,26 @@ pub enum DemoAction {
     Serve(DemoServeArgs),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum MonitoringChoice {
+    /// Start Prometheus + Thanos when `prometheus` is installed (say so on stderr when not)
+    #[default]
+    Auto,
+    /// Require them (fail when `prometheus` is missing)
+    On,
+    /// API server only
+    Off,
+}
+
 #[derive(Debug, Args)]
 pub struct DemoServeArgs {
     /// A scenario shipped in the binary (see --list)
     #[arg(long, conflicts_with = "fixture")]
     pub scenario: Option<String>,
-    /// A scenario file (multi-document Kubernetes YAML)
+    /// Scenario files (multi-document Kubernetes YAML), loaded in order (repeatable)
     #[arg(long)]
-    pub fixture: Option<std::path::PathBuf>,
-    /// Where to write the admin kubeconfig (one per extra user is written beside it)
+    pub fixture: Vec<std::path::PathBuf>,
+    /// Where to write the admin kubeconfig (`PATH.<user>` is written for every other user)
     #[arg(long)]
     pub kubeconfig_out: Option<std::path::PathBuf>,
     /// Latency injected into every API request
@@ -328,6 +339,12 @@ pub struct DemoServeArgs {
     /// Port for the API server (0 = any free port)
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// Simulated Prometheus + Thanos Querier behind the `thanos-querier` Route
+    #[arg(long, value_enum, default_value_t)]
+    pub monitoring: MonitoringChoice,
+    /// Serve plain HTTP instead of HTTPS
+    #[arg(long)]
+    pub plain_http: bool,
     /// List the shipped scenarios
     #[arg(long)]
     pub list: bool,

@@ -184,6 +184,83 @@ fn reconcile_route(store: &mut Store, ns: &str, name: &str) {
     store.put(&rk, route);
 }
 
+const CMO_NAMESPACE: &str = "openshift-monitoring";
+const CMO_CONFIG: &str = "cluster-monitoring-config";
+const UWM_NAMESPACE: &str = "openshift-user-workload-monitoring";
+const INJECT_CABUNDLE: &str = "service.beta.openshift.io/inject-cabundle";
+
+/// OpenShift's service-CA operator: a ConfigMap annotated `inject-cabundle: "true"` gets the
+/// service CA bundle as `data["service-ca.crt"]` (here: the simulated cluster's CA).
+fn reconcile_service_ca(store: &mut Store, ns: &str, name: &str) {
+    let ck = key("", "configmaps");
+    let Some(cm) = store.get(&ck, ns, name) else {
+        return;
+    };
+    let annotated = cm
+        .pointer(&format!(
+            "/metadata/annotations/{}",
+            INJECT_CABUNDLE.replace('/', "~1")
+        ))
+        .and_then(Value::as_str)
+        == Some("true");
+    let current = cm.pointer("/data/service-ca.crt").and_then(Value::as_str);
+    if !annotated || current == Some(store.ca_pem.as_str()) {
+        return;
+    }
+    let mut cm = cm.clone();
+    let ca = store.ca_pem.clone();
+    set_str(&mut cm, &["data", "service-ca.crt"], &ca);
+    store.put(&ck, cm);
+}
+
+/// The cluster-monitoring-operator, only as far as User Workload Monitoring goes: when
+/// `enableUserWorkload: true` appears in `config.yaml`, the UWM namespace and two running
+/// `prometheus-user-workload` pods appear (the real operator takes a minute; here it is at once).
+fn reconcile_user_workload_monitoring(store: &mut Store) {
+    let Some(cm) = store.get(&key("", "configmaps"), CMO_NAMESPACE, CMO_CONFIG) else {
+        return;
+    };
+    let text = s(cm, "/data/config.yaml");
+    let enabled = serde_saphyr::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v.get("enableUserWorkload").and_then(Value::as_bool))
+        .unwrap_or(false);
+    if !enabled {
+        return;
+    }
+    ensure(
+        store,
+        &key("", "namespaces"),
+        json!({"apiVersion": "v1", "kind": "Namespace",
+               "metadata": {"name": UWM_NAMESPACE, "labels": {"openshift.io/cluster-monitoring": "true"}}}),
+    );
+    for i in 0..2 {
+        ensure(
+            store,
+            &key("", "pods"),
+            json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {
+                    "name": format!("prometheus-user-workload-{i}"),
+                    "namespace": UWM_NAMESPACE,
+                    "labels": {
+                        "app.kubernetes.io/name": "prometheus",
+                        "app.kubernetes.io/instance": "user-workload",
+                        "app.kubernetes.io/component": "prometheus",
+                        "prometheus": "user-workload",
+                    },
+                },
+                "spec": {"containers": [{"name": "prometheus", "image": "quay.io/prometheus/prometheus:v3.2.1"}]},
+                "status": {
+                    "phase": "Running",
+                    "conditions": [{"type": "Ready", "status": "True"}],
+                    "containerStatuses": [{"name": "prometheus", "ready": true, "restartCount": 0}],
+                },
+            }),
+        );
+    }
+}
+
 /// Creates an object unless one with its name exists.
 fn ensure(store: &mut Store, k: &ResKey, mut obj: Value) {
     let (ns, name) = crate::store::identity(&obj);
@@ -424,6 +501,12 @@ fn after_write_depth(store: &mut Store, k: &ResKey, ns: &str, name: &str, depth:
             }
         }
         ("", "namespaces") => reconcile_namespace(store, name),
+        ("", "configmaps") => {
+            reconcile_service_ca(store, ns, name);
+            if ns == CMO_NAMESPACE && name == CMO_CONFIG {
+                reconcile_user_workload_monitoring(store);
+            }
+        }
         ("route.openshift.io", "routes") => reconcile_route(store, ns, name),
         (GRAFANA_GROUP, "grafanas") if grafana_enabled(store) => {
             reconcile_grafana(store, ns, name);
@@ -442,7 +525,7 @@ pub fn reconcile_all(store: &mut Store) {
         .all_objects()
         .filter(|(k, o)| match (k.group.as_str(), k.plural.as_str()) {
             ("", "secrets") => is_sa_secret(o),
-            ("", "namespaces") | ("route.openshift.io", "routes") => true,
+            ("", "namespaces") | ("route.openshift.io", "routes") | ("", "configmaps") => true,
             (GRAFANA_GROUP, _) => o
                 .get("status")
                 .is_none_or(|st| st.as_object().is_none_or(|m| m.is_empty())),

@@ -51,6 +51,8 @@ pub enum SimError {
     Bind { port: u16, source: std::io::Error },
     #[error("cannot set up TLS for the simulated API server: {0}")]
     Tls(String),
+    #[error("the simulated monitoring stack (Prometheus + Thanos) failed: {0}")]
+    Monitoring(String),
     #[error("{context}: {source}")]
     Io {
         context: String,

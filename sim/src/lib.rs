@@ -75,6 +75,7 @@ pub mod thanos;
 pub mod tls;
 pub mod traffic;
 pub mod util;
+pub mod world;
 
 pub use cluster::{SimCluster, SimOptions, StoreHandle};
 pub use error::SimError;

@@ -60,7 +60,14 @@ pub async fn run(
         extra_manifests: inputs.extra_manifests,
         admin_password: None,
     };
-    let (facts, mut problems) = preflight::gather(&cluster, &opts, inputs.dashboards).await?;
+    let dashboards = if inputs.dashboards.is_empty() {
+        let (naming, how) = crate::install::naming::detect(&cluster, global).await;
+        eprintln!("dashboards: {how}");
+        crate::install::naming::manifests(&naming)
+    } else {
+        inputs.dashboards
+    };
+    let (facts, mut problems) = preflight::gather(&cluster, &opts, dashboards).await?;
 
     if matches!(global.output, OutputFormat::Yaml | OutputFormat::Json) {
         // GitOps output: no password is generated, nothing is written.

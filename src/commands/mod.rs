@@ -6,6 +6,7 @@ use crate::invocation::Invocation;
 
 pub mod completion;
 pub mod dashboards;
+pub mod demo;
 pub mod doctor;
 pub mod install;
 pub mod stats;
@@ -28,6 +29,6 @@ pub async fn dispatch(cli: Cli, invoked: Invocation) -> Result<ExitCode> {
         Command::Stats(args) => stats::run(&args, &global).await,
         Command::Fix(_) => Err(Error::not_implemented("fix", "issue: the gateway path")),
         Command::Dashboards(args) => dashboards::run(&args, &global).await,
-        Command::Demo(_) => Err(Error::not_implemented("demo", "issue: simulated cluster")),
+        Command::Demo(args) => demo::run(&args, &global, invoked).await,
     }
 }

@@ -14,6 +14,7 @@
 //! - [`render`], [`progress`]: text and the terminal progress display.
 
 pub mod cmo;
+pub mod naming;
 pub mod password;
 pub mod plan;
 pub mod preflight;
