@@ -79,6 +79,10 @@ const fn warning(check: &'static str, subject: &'static str) -> ExpectedFinding 
     }
 }
 
+/// Doctor names pool findings after the InferencePool itself.
+const POOL: &str = "my-first-model/qwen3-0-6b-inference-pool";
+/// Doctor names route findings after the HTTPRoute itself.
+const ROUTE: &str = "my-first-model/qwen3-0-6b-kserve-route";
 const MODEL: &str = "my-first-model/qwen3-0-6b";
 const GATEWAY: &str = "openshift-ingress/openshift-ai-inference";
 const CMC: &str = "openshift-monitoring/cluster-monitoring-config";
@@ -281,13 +285,13 @@ static SCENARIOS: &[Scenario] = &[
         "fail-route-not-accepted",
         "healthy",
         "The HTTPRoute is not Accepted by the gateway",
-        [finding("httproute", MODEL)]
+        [finding("httproute", ROUTE)]
     ),
     overlay!(
         "fail-cors-filter",
         "healthy",
         "A CORS filter on the pool rule drops Istio's per-route ext_proc config",
-        [finding("httproute", MODEL)]
+        [finding("httproute", ROUTE)]
     ),
     overlay!(
         "fail-no-podmonitor",
@@ -325,7 +329,8 @@ static SCENARIOS: &[Scenario] = &[
         "Istio 1.26 (watches only v1alpha2 pools) with RHOAI 3.4-like v1 InferencePool only",
         [
             finding("istio-inference-support", GATEWAY),
-            finding("httproute", MODEL)
+            finding("inferencepool", POOL),
+            finding("httproute", ROUTE)
         ]
     ),
     overlay!(

@@ -64,6 +64,8 @@ pub struct Check {
 const REACH: &[&str] = &["cluster-reachable"];
 const SERVING: &[&str] = &["cluster-reachable", "serving-crds"];
 const GRAFANA: &[&str] = &["cluster-reachable", "grafana-operator"];
+/// Checks about what lives in a Grafana instance: without one they have nothing to say.
+const GRAFANA_INSTANCE: &[&str] = &["cluster-reachable", "grafana-operator", "grafana-instance"];
 
 const fn check(
     id: &'static str,
@@ -203,7 +205,7 @@ pub fn catalogue() -> Vec<Check> {
             Grafana,
             "the ServiceAccount token Secret exists and holds a token",
             Error,
-            GRAFANA,
+            GRAFANA_INSTANCE,
             grafana::grafana_token,
         ),
         check(
@@ -211,7 +213,7 @@ pub fn catalogue() -> Vec<Check> {
             Grafana,
             "that ServiceAccount is bound to cluster-monitoring-view",
             Error,
-            GRAFANA,
+            GRAFANA_INSTANCE,
             grafana::grafana_rbac,
         ),
         check(
@@ -219,7 +221,7 @@ pub fn catalogue() -> Vec<Check> {
             Grafana,
             "datasource on Thanos Querier with a current token, matched to an instance",
             Error,
-            GRAFANA,
+            GRAFANA_INSTANCE,
             grafana::grafana_datasource,
         ),
         check(
@@ -227,7 +229,7 @@ pub fn catalogue() -> Vec<Check> {
             Grafana,
             "dashboards matched an instance and query metric names that exist",
             Error,
-            GRAFANA,
+            GRAFANA_INSTANCE,
             grafana::grafana_dashboards,
         ),
         check(

@@ -127,7 +127,10 @@ mod tests {
         let kserve = json!({"spec": {"podMetricsEndpoints": [{"metricRelabelings": [
             {"sourceLabels": ["__name__"], "targetLabel": "__name__", "replacement": "kserve_$1", "action": "replace"}]}]}});
         let plain = json!({"spec": {"endpoints": [{"port": "metrics"}]}});
-        assert_eq!(infer_from_monitors(&[plain.clone()]).prefix, Prefix::None);
+        assert_eq!(
+            infer_from_monitors(std::slice::from_ref(&plain)).prefix,
+            Prefix::None
+        );
         assert_eq!(infer_from_monitors(&[plain, kserve]).prefix, Prefix::Kserve);
         assert_eq!(infer_from_monitors(&[]).prefix, Prefix::None);
     }

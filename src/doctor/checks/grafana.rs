@@ -14,6 +14,16 @@ const INSTALL: &str = "oc llmd install-monitoring";
 pub fn grafana_operator(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "grafana-operator";
     match m.snap.list_state(keys::GRAFANAS) {
+        ListState::NotInstalled if !super::is_openshift(m.snap) => {
+            // Plain Kubernetes: the OpenShift monitoring path (Grafana Operator on Thanos) does
+            // not apply; bring-your-own Grafana can import `oc llmd dashboards -o json`.
+            return vec![crate::doctor::report::skipped(
+                ID,
+                "",
+                "plain Kubernetes without the Grafana Operator: Grafana checks do not apply \
+                 (import `oc llmd dashboards -o json` into your Grafana)",
+            )];
+        }
         ListState::NotInstalled => {
             return vec![error(ID, "", "Grafana Operator CRDs are not installed (grafanas.grafana.integreatly.org)")
                 .fix(format!("{INSTALL} --install-operator"))

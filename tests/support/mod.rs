@@ -1,0 +1,57 @@
+//! Shared harness for integration tests: a simulated cluster started in-process from a shipped
+//! scenario, kubeconfigs written for the real binary, and helpers to run `kubectl-llmd` on it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use llmd_sim::SimOptions;
+use llmd_sim::world::{World, WorldOptions};
+
+pub struct Sim {
+    pub world: World,
+    pub dir: tempfile::TempDir,
+    pub kubeconfig: PathBuf,
+}
+
+/// Start scenario `name` (monitoring off unless asked) and write its kubeconfigs.
+pub async fn start(name: &str, monitoring: bool) -> Sim {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let fixtures =
+        llmd_sim::scenarios::fixtures(name).unwrap_or_else(|| panic!("no scenario {name}"));
+    let world = World::start(WorldOptions {
+        sim: SimOptions::new(fixtures),
+        monitoring,
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    llmd_sim::serve::write_kubeconfigs(&world.cluster, &kubeconfig).unwrap();
+    Sim {
+        world,
+        dir,
+        kubeconfig,
+    }
+}
+
+impl Sim {
+    /// The real binary with this cluster's admin kubeconfig (KUBECONFIG and HOME isolated).
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(assert_cmd::cargo::cargo_bin("kubectl-llmd"));
+        c.arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .env_remove("KUBECONFIG")
+            .env("HOME", self.dir.path());
+        c
+    }
+
+    /// Run the binary off the async runtime's threads.
+    pub async fn run(&self, args: &[&str]) -> Output {
+        let mut c = self.cmd();
+        c.args(args);
+        tokio::task::spawn_blocking(move || c.output().unwrap())
+            .await
+            .unwrap()
+    }
+}
