@@ -167,15 +167,21 @@ async fn naming_detection_through_prometheus() {
     .await;
     let detected = oc_llmd::prom::detect_naming(&client(&url), Some("llm"))
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(detected.naming.to_string(), "kserve-v1-epp-llmd");
     assert_eq!((detected.series_names, detected.warnings.len()), (2, 1));
     assert!(head.await.unwrap().contains("namespace%3D%22llm%22"));
 
     let (url, _h) = serve_once(200, r#"{"status":"success","data":[]}"#).await;
-    let e = oc_llmd::prom::detect_naming(&client(&url), None)
-        .await
-        .unwrap_err();
+    let c = client(&url);
+    assert!(
+        oc_llmd::prom::detect_naming(&c, None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let e = oc_llmd::prom::no_series_error(&c, None);
     assert_eq!(e.exit_code().code(), 1);
     assert!(e.message.contains("no vLLM or EPP series") && e.hint.unwrap().contains("--naming"));
 }

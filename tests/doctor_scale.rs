@@ -13,11 +13,19 @@ async fn doctor_requests(scenario: &str, latency: Duration) -> (usize, Duration,
     let started = Instant::now();
     let out = sim.run(&["doctor", "-A", "-o", "json"]).await;
     let wall = started.elapsed();
-    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let log = sim.world.cluster.request_log();
     if std::env::var_os("SHOW_REQUESTS").is_some() {
         for r in &log {
-            eprintln!("{scenario}: {} {}", r.method, r.path.split('?').next().unwrap_or(""));
+            eprintln!(
+                "{scenario}: {} {}",
+                r.method,
+                r.path.split('?').next().unwrap_or("")
+            );
         }
     }
     let writes: Vec<String> = log
@@ -35,7 +43,12 @@ async fn request_count_is_the_same_on_healthy_and_large() {
     assert!(writes.is_empty(), "doctor wrote: {writes:?}");
     let (large, wall, writes) = doctor_requests("large", Duration::from_millis(20)).await;
     assert!(writes.is_empty(), "doctor wrote: {writes:?}");
-    eprintln!("doctor -A: {healthy} requests on healthy, {large} on large; {wall:?} on large at 20 ms latency");
+    eprintln!(
+        "doctor -A: {healthy} requests on healthy, {large} on large; {wall:?} on large at 20 ms latency"
+    );
     assert_eq!(healthy, large);
-    assert!(wall < Duration::from_secs(10), "doctor on large took {wall:?}");
+    assert!(
+        wall < Duration::from_secs(10),
+        "doctor on large took {wall:?}"
+    );
 }

@@ -178,7 +178,9 @@ async fn resolve_naming(args: &DashboardsArgs, global: &GlobalArgs) -> Result<Na
         config.ca_pem = Some(pem);
     }
     let client = PromClient::new(config)?;
-    let detected = detect_naming(&client, global.namespace.as_deref()).await?;
+    let detected = detect_naming(&client, global.namespace.as_deref())
+        .await?
+        .ok_or_else(|| crate::prom::no_series_error(&client, global.namespace.as_deref()))?;
     for warning in &detected.warnings {
         eprintln!("warning: Prometheus answered partially: {warning}");
     }

@@ -207,7 +207,7 @@ async fn detect(setup: &mut Setup) -> Result<Option<Naming>> {
         (other, _) => other,
     };
     match detected {
-        Ok(d) => {
+        Ok(Some(d)) => {
             for w in d.warnings {
                 setup
                     .notes
@@ -222,9 +222,8 @@ async fn detect(setup: &mut Setup) -> Result<Option<Naming>> {
             Ok(Some(d.naming))
         }
         // No vLLM/EPP series at all: with the cluster's services we can still say which lack them.
-        Err(e) if e.kind == Kind::Failed && setup.known.as_ref().is_some_and(|k| !k.is_empty()) => {
-            Ok(None)
-        }
+        Ok(None) if setup.known.as_ref().is_some_and(|k| !k.is_empty()) => Ok(None),
+        Ok(None) => Err(crate::prom::no_series_error(&setup.client, ns.as_deref())),
         Err(e) => Err(e),
     }
 }

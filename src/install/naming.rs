@@ -65,10 +65,13 @@ async fn from_thanos(cluster: &Cluster, global: &GlobalArgs) -> Result<Naming, S
         .await
         .map_err(|e| e.message)?;
     let client = crate::prom::PromClient::new(endpoint.config).map_err(|e| e.message)?;
-    let detected = crate::prom::detect_naming(&client, None)
+    match crate::prom::detect_naming(&client, None)
         .await
-        .map_err(|e| e.message)?;
-    Ok(detected.naming)
+        .map_err(|e| e.message)?
+    {
+        Some(detected) => Ok(detected.naming),
+        None => Err(crate::prom::no_series_error(&client, None).message),
+    }
 }
 
 /// Pure: the naming the cluster's monitors imply (prefix from their metricRelabelings).

@@ -8,5 +8,5 @@ pub mod endpoint;
 pub mod response;
 
 pub use client::{PromClient, PromConfig, QueryLogEntry};
-pub use discover::{Detected, detect_naming};
+pub use discover::{Detected, detect_naming, no_series_error};
 pub use response::{Labels, QueryData, RangeSeries, Response, Sample};
