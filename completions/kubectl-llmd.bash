@@ -457,7 +457,7 @@ _kubectl__llmd() {
             return 0
             ;;
         kubectl__llmd__subcmd__demo__subcmd__serve)
-            opts="-n -A -o -v -h -V --scenario --fixture --kubeconfig-out --latency-ms --port --list --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
+            opts="-n -A -o -v -h -V --scenario --fixture --kubeconfig-out --latency-ms --port --monitoring --plain-http --list --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -481,6 +481,10 @@ _kubectl__llmd() {
                     ;;
                 --port)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --monitoring)
+                    COMPREPLY=($(compgen -W "auto on off" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

@@ -332,10 +332,13 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and not 
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and not __fish_seen_subcommand_from serve help" -f -a "serve" -d 'Serve a simulated cluster until SIGINT/SIGTERM (a stable contract for tools and tests)'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and not __fish_seen_subcommand_from serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l scenario -d 'A scenario shipped in the binary (see --list)' -r
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l fixture -d 'A scenario file (multi-document Kubernetes YAML)' -r -F
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l kubeconfig-out -d 'Where to write the admin kubeconfig (one per extra user is written beside it)' -r -F
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l fixture -d 'Scenario files (multi-document Kubernetes YAML), loaded in order (repeatable)' -r -F
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l kubeconfig-out -d 'Where to write the admin kubeconfig (`PATH.<user>` is written for every other user)' -r -F
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l latency-ms -d 'Latency injected into every API request' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l port -d 'Port for the API server (0 = any free port)' -r
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l monitoring -d 'Simulated Prometheus + Thanos Querier behind the `thanos-querier` Route' -r -f -a "auto\t'Start Prometheus + Thanos when `prometheus` is installed (say so on stderr when not)'
+on\t'Require them (fail when `prometheus` is missing)'
+off\t'API server only'"
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l kubeconfig -d 'Path to the kubeconfig file (wins over KUBECONFIG)' -r -F
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -353,11 +356,12 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fi
 always\t''
 never\t''"
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l certificate-authority -d 'Path to a CA bundle for the cluster API and Thanos (adds to the kubeconfig\'s)' -r -F
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l plain-http -d 'Serve plain HTTP instead of HTTPS'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l list -d 'List the shipped scenarios'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -s A -l all-namespaces -d 'All namespaces'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'Log API requests (method, path, status, duration) on stderr; tokens are never printed'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -l insecure-skip-tls-verify -d 'Do not verify TLS certificates (unsafe; only on request)'
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help'
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve a simulated cluster until SIGINT/SIGTERM (a stable contract for tools and tests)'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand demo; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
