@@ -224,7 +224,7 @@ async fn install_rerun_and_uninstall() {
     assert!(
         second
             .stdout
-            .contains("0 created, 0 configured, 7 unchanged"),
+            .contains("0 created, 0 configured, 10 unchanged"),
         "{}",
         second.stdout
     );

@@ -100,6 +100,16 @@ pub fn grafana_operator(m: &Model) -> Vec<CheckResult> {
 pub fn grafana_instance(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "grafana-instance";
     let g = &m.snap.grafana;
+    if let Some(reason) = m.snap.list_state(keys::GRAFANAS).reason()
+        && g.instances.is_empty()
+    {
+        // Could not look: absence is not established (the permissions check names the gap).
+        return vec![crate::doctor::report::skipped(
+            ID,
+            "",
+            format!("cannot list Grafana instances: {reason}"),
+        )];
+    }
     if g.instances.is_empty() {
         return vec![
             error(ID, "", "no Grafana instance exists")
@@ -447,6 +457,19 @@ mod tests {
     use crate::cluster::sample;
     use crate::doctor::checks::test_support::*;
     use crate::doctor::report::Status;
+
+    #[test]
+    fn instance_unknown_when_grafanas_cannot_be_listed() {
+        let r = with(
+            |s| {
+                s.grafana.instances.clear();
+                s.lists
+                    .insert(keys::GRAFANAS.into(), ListState::Forbidden("no".into()));
+            },
+            grafana_instance,
+        );
+        assert_eq!(r[0].status, Status::Skipped, "{r:?}");
+    }
 
     #[test]
     fn operator_cases() {
