@@ -7,6 +7,7 @@
 //! - [`sample`]: a healthy snapshot for tests and examples.
 
 pub mod gather;
+pub mod live;
 pub mod model;
 pub mod parse;
 pub mod relations;

@@ -46,7 +46,8 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
         }
     };
     let scope = Scope::resolve(global, &cluster.default_namespace, true);
-    let snap = gather::gather(&cluster, &scope, Some(version)).await;
+    let mut snap = gather::gather(&cluster, &scope, Some(version)).await;
+    crate::cluster::live::gather(&mut snap, &cluster, global, &args.prom, &scope).await;
     let model = Model::new(&snap);
     let results = engine::run(&model, &selection);
     let report = Report::new(results, fail_on_warn);

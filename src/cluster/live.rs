@@ -1,0 +1,181 @@
+//! The live part of the snapshot: what Thanos Querier (or `--prometheus-url`) says about the
+//! metrics — which vLLM/EPP names exist, how many series each pod has, and request rates on the
+//! EPP and vLLM sides. Three requests after one naming probe, whatever the cluster size.
+//!
+//! Failure to reach Thanos is not a doctor error: the live checks are `skipped` with the reason.
+
+use std::collections::BTreeMap;
+
+use futures::join;
+
+use crate::cli::{GlobalArgs, PromArgs};
+use crate::cluster::model::{LiveFacts, RequestRates, Snapshot};
+use crate::kube::{Cluster, Scope};
+use crate::metrics::{Concept, Naming, naming};
+use crate::prom::{PromClient, QueryData, detect_naming, endpoint};
+
+/// Rate window for the live checks: short enough to reflect "now", long enough for 2+ scrapes.
+const WINDOW: &str = "2m";
+
+/// Fill `snap.live` (or `snap.live_reason` when Thanos cannot answer).
+pub async fn gather(
+    snap: &mut Snapshot,
+    cluster: &Cluster,
+    global: &GlobalArgs,
+    prom: &PromArgs,
+    scope: &Scope,
+) {
+    match facts(snap, cluster, global, prom, scope).await {
+        Ok(live) => {
+            snap.live = Some(live);
+            snap.live_reason = None;
+        }
+        Err(reason) => {
+            snap.live = None;
+            snap.live_reason = Some(reason);
+        }
+    }
+}
+
+async fn facts(
+    snap: &Snapshot,
+    cluster: &Cluster,
+    global: &GlobalArgs,
+    prom: &PromArgs,
+    scope: &Scope,
+) -> Result<LiveFacts, String> {
+    let endpoint = match &prom.prometheus_url {
+        Some(url) => endpoint::from_url(url, prom, global).await,
+        None => endpoint::from_route(cluster, prom, global).await,
+    }
+    .map_err(|e| format!("Thanos not queried: {}", e.message))?;
+    let source = endpoint.config.url.clone();
+    let mut config = endpoint.config;
+    // doctor must stay quick when Thanos hangs: live facts are a bonus, not a blocker.
+    config.timeout = std::time::Duration::from_secs(5);
+    let client = PromClient::new(config).map_err(|e| e.message)?;
+    let ns = scope.namespace();
+    let names = client
+        .metric_names(&[naming::discovery_selector(ns)])
+        .await
+        .map_err(|e| format!("Thanos at {source} did not answer: {}", e.message))?
+        .data;
+    let mut live = LiveFacts {
+        source: source.clone(),
+        metric_names: names,
+        ..Default::default()
+    };
+    let Some(detected) = detect_naming(&client, ns).await.ok().flatten() else {
+        return Ok(live);
+    };
+    let n = detected.naming;
+    let per_pod = format!(
+        "count by (namespace, pod) ({})",
+        naming::discovery_selector(ns)
+    );
+    let rate_by = |concept: Concept, by: &str| {
+        n.series(concept).map(|s| {
+            let filter = ns
+                .map(|ns| format!("{{namespace=\"{ns}\"}}"))
+                .unwrap_or_default();
+            format!("sum by ({by}) (rate({s}{filter}[{WINDOW}]))")
+        })
+    };
+    let svc = n.service_label();
+    let vllm_q = rate_by(
+        Concept::VllmRequestSuccess,
+        &format!("namespace, {svc}, pod"),
+    );
+    let epp_q = rate_by(Concept::EppRequests, &format!("namespace, {svc}"));
+    let (pods, vllm, epp) = join!(
+        client.query(&per_pod, None),
+        async {
+            match &vllm_q {
+                Some(q) => client.query(q, None).await.map(Some),
+                None => Ok(None),
+            }
+        },
+        async {
+            match &epp_q {
+                Some(q) => client.query(q, None).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    for s in vector(pods.map_err(|e| e.message)?.data) {
+        if let (Some(ns), Some(pod)) = (s.0.get("namespace"), s.0.get("pod")) {
+            live.series_per_pod
+                .insert(format!("{ns}/{pod}"), s.1 as u64);
+        }
+    }
+    let keys = ServiceKeys::new(snap, &n);
+    if let Some(answer) = vllm.map_err(|e| e.message)? {
+        for (labels, value) in vector(answer.data) {
+            if let (Some(key), Some(pod)) = (keys.key(&labels), labels.get("pod")) {
+                let rates = live.request_rates.entry(key).or_default();
+                *rates.vllm_per_second.entry(pod.clone()).or_default() += value;
+            }
+        }
+    }
+    if let Some(answer) = epp.map_err(|e| e.message)? {
+        for (labels, value) in vector(answer.data) {
+            if let Some(key) = keys.key(&labels) {
+                let rates: &mut RequestRates = live.request_rates.entry(key).or_default();
+                *rates.epp_per_second.get_or_insert(0.0) += value;
+            }
+        }
+    }
+    // A service with vLLM traffic and no EPP series at all: the EPP counted nothing.
+    for rates in live.request_rates.values_mut() {
+        if rates.epp_per_second.is_none() && epp_q.is_some() {
+            rates.epp_per_second = Some(0.0);
+        }
+    }
+    Ok(live)
+}
+
+/// Maps a series' labels to `namespace/llmisvc`: OpenShift AI relabelling adds `llm_isvc_name`;
+/// without it the served model name is mapped back through the LLMInferenceServices.
+struct ServiceKeys {
+    label: &'static str,
+    by_model: BTreeMap<(String, String), String>,
+}
+
+impl ServiceKeys {
+    fn new(snap: &Snapshot, n: &Naming) -> Self {
+        let by_model = snap
+            .llmisvcs
+            .iter()
+            .map(|s| {
+                let model = s.model_name.clone().unwrap_or_else(|| s.name.clone());
+                ((s.namespace.clone(), model), s.name.clone())
+            })
+            .collect();
+        Self {
+            label: n.service_label(),
+            by_model,
+        }
+    }
+
+    fn key(&self, labels: &BTreeMap<String, String>) -> Option<String> {
+        let ns = labels.get("namespace")?;
+        let value = labels.get(self.label)?;
+        let name = if self.label == "model_name" {
+            self.by_model.get(&(ns.clone(), value.clone()))?.clone()
+        } else {
+            value.clone()
+        };
+        Some(format!("{ns}/{name}"))
+    }
+}
+
+fn vector(data: QueryData) -> Vec<(BTreeMap<String, String>, f64)> {
+    match data {
+        QueryData::Vector(samples) => samples
+            .into_iter()
+            .filter(|s| s.value.is_finite())
+            .map(|s| (s.metric.into_iter().collect(), s.value))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
