@@ -29,6 +29,7 @@ pub mod completion;
 pub mod dashboards;
 pub mod doctor;
 pub mod error;
+pub mod fix;
 pub mod install;
 pub mod invocation;
 pub mod kube;

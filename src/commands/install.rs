@@ -45,12 +45,6 @@ pub async fn run(
 ) -> Result<ExitCode> {
     let style = Style::resolve(global.output, global.color);
     let timeout = kube::config::parse_duration(&args.timeout)?;
-    if args.envoyfilter_fix && inputs.extra_manifests.is_empty() {
-        return Err(Error::not_implemented(
-            "install-monitoring --envoyfilter-fix",
-            "the gateway path (fix envoyfilter)",
-        ));
-    }
     let cluster = kube::connect(global).await?;
     let mut opts = InstallOptions {
         namespace: install_namespace(global),

@@ -31,7 +31,7 @@ fn routed_pool_apis(gw: &ObjectRef, services: &[&ServiceRelations]) -> Vec<PoolA
 }
 
 /// The Istio facts for a gateway: Some(Ok) Istio, Some(Err(reason)) not Istio, None unknown.
-fn istio_for(m: &Model, gw: Option<&Gateway>) -> Result<Option<IstioInfo>, String> {
+pub(crate) fn istio_for(m: &Model, gw: Option<&Gateway>) -> Result<Option<IstioInfo>, String> {
     if let Some(gw) = gw
         && let Some(controller) = gateway_controller(m, gw)
         && !is_istio_controller(controller)
@@ -196,7 +196,7 @@ fn parse_cluster(name: &str) -> Option<(i64, &str)> {
 }
 
 /// Every EPP cluster name that is real for the services behind a gateway.
-fn real_epp_clusters(services: &[&ServiceRelations]) -> Vec<String> {
+pub(crate) fn real_epp_clusters(services: &[&ServiceRelations]) -> Vec<String> {
     let mut out = Vec::new();
     for s in services {
         for p in s.active_pools() {
