@@ -21,6 +21,36 @@ async fn stats_through_the_thanos_route_matches_the_traffic_profile() {
     // Let 10 s of samples exist after the first one so the 10 s window is fully covered.
     tokio::time::sleep(Duration::from_secs(13)).await;
 
+    // The Route itself: HTTPS verified with the cluster CA; the vLLM and EPP series are there
+    // with a valid token; no token → 401 (exit-code class 3).
+    let host = sim.world.thanos_host.clone().unwrap();
+    let route = |token: Option<&str>| {
+        let mut config = oc_llmd::prom::PromConfig::new(format!("https://{host}"));
+        config.ca_pem = Some(sim.world.cluster.ca_pem().into_bytes());
+        config.token = token.map(str::to_string);
+        oc_llmd::prom::PromClient::new(config).unwrap()
+    };
+    for series in [
+        "kserve_vllm:num_requests_running",
+        "kserve_inference_pool_ready_pods",
+    ] {
+        let answer = route(Some("admin-token"))
+            .query(series, None)
+            .await
+            .unwrap();
+        match answer.data {
+            oc_llmd::prom::QueryData::Vector(v) => assert!(!v.is_empty(), "{series}: no series"),
+            other => panic!("{series}: {other:?}"),
+        }
+    }
+    let unauthenticated = route(None).query("up", None).await.unwrap_err();
+    assert_eq!(
+        unauthenticated.exit_code().code(),
+        3,
+        "{}",
+        unauthenticated.message
+    );
+
     let out = sim
         .run(&[
             "stats",
