@@ -191,7 +191,7 @@ pub struct Naming {
 }
 
 pub const VLLM_PREFIX: &str = "vllm:";
-pub const KSERVE_PREFIX: &str = "kserve_";
+pub const KSERVE_PREFIX: &str = crate::metrics::naming::KSERVE_PREFIX;
 
 /// Naming from live metric names if queried, else from the PodMonitors selecting vLLM pods
 /// (a `kserve_` metricRelabeling ⇒ prefixed; a monitor without one ⇒ plain). None: unknown.

@@ -1,7 +1,7 @@
 //! Monitoring checks: user workload monitoring, Thanos Querier, the KServe monitors scraping
 //! vLLM and the EPP, and (live) which metric names exist and whether series flow.
 
-use super::{KSERVE_PREFIX, VLLM_PREFIX, is_openshift};
+use super::{VLLM_PREFIX, is_openshift};
 use crate::cluster::Model;
 use crate::cluster::model::{ListState, MonitorEndpoint, Pod, keys};
 use crate::cluster::relations::{ServiceRelations, flag_value, main_container, words};
@@ -370,26 +370,42 @@ pub fn epp_scrape(m: &Model) -> Vec<CheckResult> {
     })
 }
 
-/// Metric families present, in words.
+/// Metric families present, in words — decided by the one naming table (`crate::metrics`):
+/// whether any vLLM / EPP concept's series exists, and which generation the names are.
 fn generations(names: &[String]) -> (bool, bool, Vec<String>) {
-    let strip = |n: &str| n.strip_prefix(KSERVE_PREFIX).unwrap_or(n).to_string();
-    let bare: Vec<String> = names.iter().map(|n| strip(n)).collect();
-    let has = |p: &str| bare.iter().any(|n| n.starts_with(p));
-    let vllm = has(VLLM_PREFIX);
-    let epp = has("inference_pool_")
-        || has("inference_model_")
-        || has("inference_objective_")
-        || has("llm_d_epp_");
+    use crate::metrics::{Component, Concept, EppGeneration, Naming, VllmGeneration};
+    let naming = Naming::detect(names);
+    let present = |component: Component| {
+        Concept::all()
+            .filter(|c| c.component() == component)
+            .any(|c| {
+                naming.series(c).is_some_and(|series| {
+                    names.iter().any(|n| {
+                        *n == series
+                            || n.strip_prefix(series.as_str())
+                                .is_some_and(|rest| rest.starts_with('_'))
+                    })
+                })
+            })
+    };
+    let vllm = present(Component::Vllm);
+    let epp = naming.epp != EppGeneration::Absent && present(Component::Epp);
     let mut words = Vec::new();
-    if has("vllm:kv_cache_usage_perc") {
-        words.push("vLLM current names (kv_cache_usage_perc)".to_string());
-    } else if has("vllm:gpu_cache_usage_perc") {
-        words.push("vLLM legacy names (gpu_cache_usage_perc)".to_string());
+    if vllm {
+        words.push(match naming.vllm {
+            VllmGeneration::V1 => "vLLM current names (kv_cache_usage_perc)".to_string(),
+            VllmGeneration::V0 => "vLLM legacy names (gpu_cache_usage_perc)".to_string(),
+        });
     }
-    if has("inference_objective_") {
-        words.push("EPP inference_objective_* (GIE >= v1.1)".to_string());
-    } else if has("inference_model_") {
-        words.push("EPP inference_model_* (GIE <= v1.0)".to_string());
+    if epp {
+        words.push(match naming.epp {
+            EppGeneration::LlmD => "EPP llm_d_epp_* (llm-d-router >= v0.9)".to_string(),
+            EppGeneration::InferenceObjective => {
+                "EPP inference_objective_* (GIE >= v1.1)".to_string()
+            }
+            EppGeneration::InferenceModel => "EPP inference_model_* (GIE <= v1.0)".to_string(),
+            EppGeneration::Absent => String::new(),
+        });
     }
     (vllm, epp, words)
 }
