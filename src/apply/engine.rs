@@ -228,30 +228,11 @@ impl Engine {
         selector: Option<&str>,
     ) -> Listed {
         let api = self.api(kind, namespace);
-        let mut params = ListParams::default().limit(crate::kube::list::PAGE_SIZE);
+        let mut params = ListParams::default();
         if let Some(sel) = selector {
             params = params.labels(sel);
         }
-        let mut items = Vec::new();
-        loop {
-            match api.list(&params).await {
-                Ok(page) => {
-                    items.extend(page.items);
-                    match page.metadata.continue_.filter(|c| !c.is_empty()) {
-                        Some(token) => params = params.continue_token(&token),
-                        None => return Listed::Items(items),
-                    }
-                }
-                Err(kube::Error::Api(status)) if status.code == 404 => return Listed::Missing,
-                Err(kube::Error::Api(status)) if status.code == 403 => {
-                    return Listed::Forbidden(status.message.to_string());
-                }
-                Err(e) => {
-                    let err = map_kube_error(e, "list", &kind.display(), &self.server);
-                    return Listed::Failed(err.message);
-                }
-            }
-        }
+        crate::kube::list::list_pages(&api, params, &kind.display(), &self.server).await
     }
 
     /// Poll `key` until `check` says ready, or fail after `timeout` naming `what` and the last

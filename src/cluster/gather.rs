@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::model::{keys, *};
 use super::parse;
-use crate::kube::list::{self, Listed, PAGE_SIZE, ResourceRef};
+use crate::kube::list::{self, Listed, ResourceRef};
 use crate::kube::{Cluster, Scope};
 
 const fn res(
@@ -408,46 +408,19 @@ pub fn access_plan(scope: &Scope) -> Vec<AccessReview> {
 
 /// List with optional selectors, paginated; failures as data (like [`list::list`]).
 pub async fn list_request(cluster: &Cluster, req: &Request) -> Listed {
-    if req.labels.is_none() && req.fields.is_none() {
-        return list::list(cluster, &req.resource, req.namespace.as_deref()).await;
-    }
     let ar = req.resource.api_resource();
     let api: Api<DynamicObject> = match (&req.namespace, req.resource.namespaced) {
         (Some(ns), true) => Api::namespaced_with(cluster.client.clone(), ns, &ar),
         _ => Api::all_with(cluster.client.clone(), &ar),
     };
-    let mut params = ListParams::default().limit(PAGE_SIZE);
+    let mut params = ListParams::default();
     if let Some(l) = req.labels {
         params = params.labels(l);
     }
     if let Some(f) = req.fields {
         params = params.fields(f);
     }
-    let mut items = Vec::new();
-    loop {
-        match api.list(&params).await {
-            Ok(page) => {
-                items.extend(page.items);
-                match page.metadata.continue_.filter(|c| !c.is_empty()) {
-                    Some(token) => params = params.continue_token(&token),
-                    None => return Listed::Items(items),
-                }
-            }
-            Err(kube::Error::Api(status)) if status.code == 404 => return Listed::Missing,
-            Err(kube::Error::Api(status)) if status.code == 403 => {
-                return Listed::Forbidden(status.message.to_string());
-            }
-            Err(e) => {
-                let err = crate::kube::map_kube_error(
-                    e,
-                    "list",
-                    &req.resource.display(),
-                    &cluster.server,
-                );
-                return Listed::Failed(err.message);
-            }
-        }
-    }
+    list::list_pages(&api, params, &req.resource.display(), &cluster.server).await
 }
 
 async fn review(cluster: &Cluster, mut r: AccessReview) -> AccessReview {

@@ -77,11 +77,28 @@ pub async fn list(cluster: &Cluster, resource: &ResourceRef, namespace: Option<&
     let ar = resource.api_resource();
     let api: Api<DynamicObject> = match (resource.namespaced, namespace) {
         (true, Some(ns)) => Api::namespaced_with(cluster.client.clone(), ns, &ar),
-        (true, None) => Api::all_with(cluster.client.clone(), &ar),
-        (false, _) => Api::all_with(cluster.client.clone(), &ar),
+        _ => Api::all_with(cluster.client.clone(), &ar),
     };
+    list_pages(
+        &api,
+        ListParams::default(),
+        &resource.display(),
+        &cluster.server,
+    )
+    .await
+}
+
+/// The one pagination loop: list with `params` (selectors kept, page size [`PAGE_SIZE`]),
+/// following `continue` tokens; 404 → [`Listed::Missing`], 403 → [`Listed::Forbidden`], anything
+/// else → [`Listed::Failed`] with the mapped message (`what` names the resource for it).
+pub async fn list_pages(
+    api: &Api<DynamicObject>,
+    params: ListParams,
+    what: &str,
+    server: &str,
+) -> Listed {
+    let mut params = params.limit(PAGE_SIZE);
     let mut items = Vec::new();
-    let mut params = ListParams::default().limit(PAGE_SIZE);
     loop {
         match api.list(&params).await {
             Ok(page) => {
@@ -96,8 +113,7 @@ pub async fn list(cluster: &Cluster, resource: &ResourceRef, namespace: Option<&
                 return Listed::Forbidden(status.message.to_string());
             }
             Err(e) => {
-                let err: Error =
-                    super::map_kube_error(e, "list", &resource.display(), &cluster.server);
+                let err: Error = super::map_kube_error(e, "list", what, server);
                 return Listed::Failed(err.message);
             }
         }
