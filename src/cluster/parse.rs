@@ -457,7 +457,8 @@ pub fn monitor(v: &Value, endpoints_key: &str) -> Monitor {
     let adds_kserve_prefix = endpoints.iter().any(|e| {
         array(e, "/metricRelabelings").iter().any(|r| {
             text(r, "/targetLabel").as_deref() == Some("__name__")
-                && text(r, "/replacement").is_some_and(|x| x.starts_with("kserve_"))
+                && text(r, "/replacement")
+                    .is_some_and(|x| x.starts_with(crate::metrics::naming::KSERVE_PREFIX))
         })
     });
     Monitor {

@@ -74,29 +74,12 @@ async fn from_thanos(cluster: &Cluster, global: &GlobalArgs) -> Result<Naming, S
     }
 }
 
-/// Pure: the naming the cluster's monitors imply (prefix from their metricRelabelings).
+/// Pure: the naming the cluster's monitors imply (prefix from their metricRelabelings, read by
+/// the same parser doctor uses).
 pub fn infer_from_monitors(monitors: &[Value]) -> Naming {
-    let renames_to_kserve = |endpoint: &Value| {
-        endpoint
-            .get("metricRelabelings")
-            .and_then(Value::as_array)
-            .is_some_and(|rules| {
-                rules.iter().any(|r| {
-                    r.get("targetLabel").and_then(Value::as_str) == Some("__name__")
-                        && r.get("replacement")
-                            .and_then(Value::as_str)
-                            .is_some_and(|x| x.starts_with("kserve_"))
-                })
-            })
-    };
     let prefixed = monitors.iter().any(|m| {
-        ["/spec/podMetricsEndpoints", "/spec/endpoints"]
-            .iter()
-            .any(|p| {
-                m.pointer(p)
-                    .and_then(Value::as_array)
-                    .is_some_and(|eps| eps.iter().any(renames_to_kserve))
-            })
+        crate::cluster::parse::monitor(m, "podMetricsEndpoints").adds_kserve_prefix
+            || crate::cluster::parse::monitor(m, "endpoints").adds_kserve_prefix
     });
     Naming {
         prefix: if prefixed {
