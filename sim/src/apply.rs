@@ -384,17 +384,28 @@ pub fn server_side_apply(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    managed.retain(|e| {
-        !(e.manager == manager && e.operation == "Apply" && e.subresource == subresource)
-    });
-    managed.push(Managed {
-        manager: manager.to_string(),
-        operation: "Apply".into(),
-        subresource: subresource.to_string(),
-        api_version,
-        time: now_rfc3339(),
-        fields: applied_fields,
-    });
+    // As a real API server: an entry keeps its place, and its time changes only when the
+    // manager's field set does, so a no-op apply leaves the object (and resourceVersion) untouched.
+    match managed
+        .iter_mut()
+        .find(|e| e.manager == manager && e.operation == "Apply" && e.subresource == subresource)
+    {
+        Some(e) => {
+            if e.fields != applied_fields {
+                e.time = now_rfc3339();
+                e.fields = applied_fields;
+            }
+            e.api_version = api_version;
+        }
+        None => managed.push(Managed {
+            manager: manager.to_string(),
+            operation: "Apply".into(),
+            subresource: subresource.to_string(),
+            api_version,
+            time: now_rfc3339(),
+            fields: applied_fields,
+        }),
+    }
     write_managed(&mut obj, &managed);
     Ok(obj)
 }
