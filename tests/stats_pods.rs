@@ -364,12 +364,15 @@ async fn watch_redraws_in_place_on_a_terminal_and_restores_it_on_ctrl_c() {
     let (server, _) = api_server::serve(state, ADMIN).await;
     let kubeconfig = api_server::kubeconfig(&server, ADMIN);
     let bin = assert_cmd::cargo::cargo_bin("kubectl-llmd");
+    // `exec`: no shell between the pty and the plugin (dash, CI's /bin/sh, would otherwise take
+    // the SIGINT itself and make `script` report 130 whatever the plugin does).
     let command = format!(
-        "{} stats --source pods --interval 300ms --watch --refresh 300ms -n {IDLE_NS}",
+        "exec {} stats --source pods --interval 300ms --watch --refresh 300ms -n {IDLE_NS}",
         bin.display()
     );
     let mut child = std::process::Command::new("script")
         .args(["-qfec", &command, "/dev/null"])
+        .env("SHELL", "/bin/sh")
         .env("KUBECONFIG", kubeconfig.path())
         .env_remove("NO_COLOR")
         .stdin(Stdio::piped())

@@ -312,6 +312,9 @@ where
     // After a first good snapshot, a failed refresh is reported on stderr and retried.
     let mut shown_once = false;
     let mut previous: Option<StatsReport> = None;
+    // One listener for the whole watch: a Ctrl-C between two rounds is not lost.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     loop {
         let round = async {
             let report = match snapshot().await {
@@ -339,7 +342,7 @@ where
         };
         tokio::select! {
             r = round => r?,
-            _ = tokio::signal::ctrl_c() => {
+            _ = &mut interrupted => {
                 if in_place {
                     output::emit(RESTORE);
                     output::emit("\n");
