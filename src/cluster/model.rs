@@ -281,6 +281,9 @@ pub struct LlmIsvc {
     pub route_refs: Vec<String>,
     /// `spec.router.gateway.refs`.
     pub gateway_refs: Vec<ObjectRef>,
+    /// `spec.router.scheduler` exactly as stored (None when absent): `fix` plans JSON patches
+    /// against it, so it keeps what doctor's fields summarise.
+    pub scheduler_spec: Option<serde_json::Value>,
 }
 
 impl LlmIsvc {
@@ -312,6 +315,8 @@ pub struct Container {
     pub image: String,
     /// command followed by args.
     pub args: Vec<String>,
+    /// `args` alone, as written (without the command).
+    pub own_args: Vec<String>,
     /// Literal env values (valueFrom entries are left out).
     pub env: BTreeMap<String, String>,
     pub ports: Vec<NamedPort>,

@@ -115,12 +115,14 @@ pub fn label_selector(v: &Value, pointer: &str) -> LabelSelector {
 }
 
 pub fn container(c: &Value) -> Container {
+    let own_args = strings(c, "/args");
     let mut args = strings(c, "/command");
-    args.extend(strings(c, "/args"));
+    args.extend(own_args.iter().cloned());
     Container {
         name: text_or(c, "/name"),
         image: text_or(c, "/image"),
         args,
+        own_args,
         env: array(c, "/env")
             .iter()
             .filter_map(|e| Some((text(e, "/name")?, text(e, "/value")?)))
@@ -184,6 +186,10 @@ pub fn llmisvc(v: &Value) -> LlmIsvc {
                 ))
             })
             .collect(),
+        scheduler_spec: v
+            .pointer("/spec/router/scheduler")
+            .filter(|x| !x.is_null())
+            .cloned(),
     }
 }
 

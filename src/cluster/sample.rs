@@ -117,6 +117,7 @@ pub fn epp_pod(ns: &str, isvc: &str) -> Pod {
             name: "main".into(),
             image: "quay.io/opendatahub/llm-d-inference-scheduler:odh-v2.33".into(),
             args: scheduler_args(ns, isvc),
+            own_args: scheduler_args(ns, isvc),
             ports: vec![
                 NamedPort {
                     name: "grpc".into(),

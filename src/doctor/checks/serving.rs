@@ -443,8 +443,8 @@ pub fn httproute(m: &Model) -> Vec<CheckResult> {
     })
 }
 
-/// A DestinationRule expects TLS (SIMPLE/MUTUAL) towards this EPP Service.
-fn tls_expected<'a>(m: &'a Model, s: &ServiceRelations) -> Option<&'a str> {
+/// A DestinationRule expects TLS (SIMPLE/MUTUAL) towards this EPP Service (its name).
+pub fn tls_expected<'a>(m: &'a Model, s: &ServiceRelations) -> Option<&'a str> {
     let ns = &s.isvc.namespace;
     let hosts: Vec<String> = s
         .epp_services
