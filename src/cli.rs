@@ -256,20 +256,25 @@ pub enum FixCommand {
         #[arg(long, default_value = "STREAMED")]
         body_mode: String,
     },
-    /// Add --secure-serving/--cert-path to the scheduler (EPP) args
-    EppTls {
-        #[arg(long)]
-        apply: bool,
-        #[arg(long)]
-        yes: bool,
-    },
-    /// Make the EndpointPickerConfig prefill/decode aware
-    PdConfig {
-        #[arg(long)]
-        apply: bool,
-        #[arg(long)]
-        yes: bool,
-    },
+    /// Add --secure-serving/--cert-path to the scheduler (EPP) args where TLS to the EPP is expected
+    EppTls(ConfigFixArgs),
+    /// Make the EndpointPickerConfig prefill/decode aware (pd-profile-handler, prefill/decode profiles)
+    PdConfig(ConfigFixArgs),
+}
+
+/// `fix epp-tls` / `fix pd-config`: a guarded JSON patch on LLMInferenceServices.
+#[derive(Debug, Args, Default)]
+pub struct ConfigFixArgs {
+    /// Only this LLMInferenceService (in -n NS or the context's namespace); default: every one
+    /// in scope (all namespaces unless -n)
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    /// Apply the patch (shows the diff first; asks on a terminal, needs --yes otherwise)
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply: do not ask for confirmation
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// One of our dashboards.

@@ -10,7 +10,12 @@
 //!   Route `<name>-route` (when `spec.route` is set and Routes exist), a Secret
 //!   `<name>-admin-credentials` (unless `spec.disableDefaultAdminSecret`) and a complete status;
 //!   GrafanaDatasources / GrafanaDashboards / GrafanaFolders get a synchronized status when their
-//!   `spec.instanceSelector` matches a Grafana in their namespace, `NoMatchingInstances` otherwise.
+//!   `spec.instanceSelector` matches a Grafana in their namespace, `NoMatchingInstances` otherwise;
+//! - KServe's scheduler rollout, reduced to what is read back: when a written LLMInferenceService
+//!   sets `args` on the main container of `spec.router.scheduler.template`, its scheduler
+//!   Deployment, ReplicaSets and Pods (labels `app.kubernetes.io/component=
+//!   llminferenceservice-router-scheduler`, `app.kubernetes.io/name=<name>`) get those args on their
+//!   `main` container — in place (a real rollout replaces the pods; names stay here).
 //!
 //! Controllers run synchronously right after each API write, inside the same store lock, before the
 //! response is sent: a client sees their effect as soon as its write returns (a real cluster takes
@@ -182,6 +187,63 @@ fn reconcile_route(store: &mut Store, ns: &str, name: &str) {
         }]),
     );
     store.put(&rk, route);
+}
+
+const KSERVE_GROUP: &str = "serving.kserve.io";
+const SCHEDULER_COMPONENT: &str = "llminferenceservice-router-scheduler";
+
+/// The main container of a container list (`name: main`).
+fn main_container(list: &Value) -> Option<&Value> {
+    list.as_array()?
+        .iter()
+        .find(|c| c.get("name").and_then(Value::as_str) == Some("main"))
+}
+
+/// See the module docs: copy the scheduler args an LLMInferenceService sets to its scheduler
+/// workload objects. Without `args` in the spec (KServe's preset supplies them) nothing changes.
+fn reconcile_scheduler_args(store: &mut Store, ns: &str, name: &str) {
+    let Some(isvc) = store.get(&key(KSERVE_GROUP, "llminferenceservices"), ns, name) else {
+        return;
+    };
+    let Some(args) = isvc
+        .pointer("/spec/router/scheduler/template/containers")
+        .and_then(main_container)
+        .and_then(|c| c.get("args"))
+        .filter(|a| a.is_array())
+        .cloned()
+    else {
+        return;
+    };
+    let targets = [
+        (key("apps", "deployments"), "/spec/template/spec/containers"),
+        (key("apps", "replicasets"), "/spec/template/spec/containers"),
+        (key("", "pods"), "/spec/containers"),
+    ];
+    for (k, pointer) in targets {
+        let stale: Vec<Value> = store
+            .list(&k, Some(ns))
+            .filter(|o| {
+                s(o, "/metadata/labels/app.kubernetes.io~1component") == SCHEDULER_COMPONENT
+                    && s(o, "/metadata/labels/app.kubernetes.io~1name") == name
+            })
+            .filter(|o| {
+                o.pointer(pointer)
+                    .and_then(main_container)
+                    .is_some_and(|c| c.get("args") != Some(&args))
+            })
+            .cloned()
+            .collect();
+        for mut o in stale {
+            let list = o.pointer_mut(pointer).and_then(Value::as_array_mut);
+            if let Some(c) = list.and_then(|l| {
+                l.iter_mut()
+                    .find(|c| c.get("name").and_then(Value::as_str) == Some("main"))
+            }) {
+                c["args"] = args.clone();
+            }
+            store.put(&k, o);
+        }
+    }
 }
 
 const CMO_NAMESPACE: &str = "openshift-monitoring";
@@ -508,6 +570,7 @@ fn after_write_depth(store: &mut Store, k: &ResKey, ns: &str, name: &str, depth:
             }
         }
         ("route.openshift.io", "routes") => reconcile_route(store, ns, name),
+        (KSERVE_GROUP, "llminferenceservices") => reconcile_scheduler_args(store, ns, name),
         (GRAFANA_GROUP, "grafanas") if grafana_enabled(store) => {
             reconcile_grafana(store, ns, name);
             reconcile_grafana_children_in(store, ns);

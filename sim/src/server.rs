@@ -983,13 +983,14 @@ impl Ctx<'_> {
             "application/json-patch+json" => {
                 let p: json_patch::Patch = serde_json::from_slice(body)
                     .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?;
-                json_patch::patch(&mut doc, &p).map_err(|e| {
+                // A real API server answers any op that does not apply — a failed `test` op
+                // included — with 422 Invalid and this fixed message (the op's own error is not
+                // returned: k8s.io/apiserver `applyJSPatch` → `NewGenericServerResponse(422, …)`).
+                json_patch::patch(&mut doc, &p).map_err(|_| {
                     ApiError::new(
                         422,
                         "Invalid",
-                        format!(
-                            "the server rejected our request due to an error in our request: {e}"
-                        ),
+                        "the server rejected our request due to an error in our request",
                     )
                 })?;
             }

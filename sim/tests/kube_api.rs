@@ -342,6 +342,50 @@ async fn merge_json_and_strategic_patches() {
     assert_eq!(names, ["c", "side"]);
 }
 
+/// A guarded JSON patch on a custom resource: applied when its `test` op holds; when it fails the
+/// whole patch is refused with 422 Invalid and the API server's fixed message, nothing written.
+#[tokio::test]
+async fn json_patch_test_ops_guard_custom_resources() {
+    let sim = start(&[]).await;
+    let client = client(&sim, "admin").await;
+    let send = |patch: serde_json::Value| {
+        let client = client.clone();
+        async move {
+            let req = http::Request::patch("/apis/example.com/v1/namespaces/ns1/widgets/w1")
+                .header("content-type", "application/json-patch+json")
+                .body(serde_json::to_vec(&patch).unwrap())
+                .unwrap();
+            client.request::<DynamicObject>(req).await
+        }
+    };
+    let ok = send(json!([
+        {"op": "test", "path": "/spec/replicas", "value": 1},
+        {"op": "replace", "path": "/spec/replicas", "value": 2},
+        {"op": "add", "path": "/spec/args", "value": ["--a"]},
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(ok.data["spec"], json!({"replicas": 2, "args": ["--a"]}));
+    let rv = ok.metadata.resource_version.clone();
+    // The value changed since it was read (1 → 2): the test op fails, nothing is written.
+    let err = api_err(
+        send(json!([
+            {"op": "test", "path": "/spec/replicas", "value": 1},
+            {"op": "replace", "path": "/spec/replicas", "value": 5},
+        ]))
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!((err.code, err.reason.as_str()), (422, "Invalid"));
+    assert_eq!(
+        err.message,
+        "the server rejected our request due to an error in our request"
+    );
+    let now = widgets(client.clone(), "ns1").get("w1").await.unwrap();
+    assert_eq!(now.data["spec"]["replicas"], 2);
+    assert_eq!(now.metadata.resource_version, rv);
+}
+
 #[tokio::test]
 async fn status_subresource_and_generation() {
     let sim = start(&[]).await;

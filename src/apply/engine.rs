@@ -84,6 +84,16 @@ pub enum Deleted {
     WouldDelete,
 }
 
+/// What sending a guarded JSON patch did.
+#[derive(Debug, Clone)]
+pub enum JsonPatched {
+    /// The server accepted it (the object as stored afterwards).
+    Patched(Box<DynamicObject>),
+    /// A `test` op failed or a path no longer exists (422), or the server reported a conflict
+    /// (409): the object changed since it was read; nothing was written. The server's message.
+    Conflict(String),
+}
+
 /// The answer of a wait predicate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Readiness {
@@ -186,6 +196,34 @@ impl Engine {
             outcome,
             live: Some(after),
         })
+    }
+
+    /// Send an RFC 6902 JSON patch (`application/json-patch+json`) to one object. Its `test` ops
+    /// make a concurrent edit fail the whole patch (422 Invalid from a real API server), which is
+    /// reported as [`JsonPatched::Conflict`], never retried. Nothing is sent in a dry run.
+    pub async fn json_patch(&self, key: &ObjectKey, patch: &Value) -> Result<JsonPatched> {
+        let api = self.api(&key.kind, key.namespace.as_deref());
+        let url = format!("{}/{}", api.resource_url(), key.name);
+        let body = serde_json::to_vec(patch)
+            .map_err(|e| Error::failed(format!("cannot encode the JSON patch: {e}")))?;
+        let request = http::Request::patch(url)
+            .header(http::header::CONTENT_TYPE, "application/json-patch+json")
+            .header(http::header::ACCEPT, "application/json")
+            .body(body)
+            .map_err(|e| Error::failed(format!("cannot build the PATCH request: {e}")))?;
+        match self.client.request::<DynamicObject>(request).await {
+            Ok(obj) => Ok(JsonPatched::Patched(Box::new(obj))),
+            Err(kube::Error::Api(s)) if s.code == 422 || s.code == 409 => {
+                let detail = s
+                    .details
+                    .as_ref()
+                    .and_then(|d| d.causes.first())
+                    .map(|c| format!(" ({})", c.message))
+                    .unwrap_or_default();
+                Ok(JsonPatched::Conflict(format!("{}{detail}", s.message)))
+            }
+            Err(e) => Err(self.map(e, "patch", key)),
+        }
     }
 
     /// Apply objects in order, calling `on_each` after each one; stops at the first failure.

@@ -8,3 +8,4 @@ pub mod diff;
 pub mod envoyfilter;
 pub mod epp_tls;
 pub mod pd_config;
+pub mod render;
