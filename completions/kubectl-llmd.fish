@@ -196,8 +196,8 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and not _
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and not __fish_seen_subcommand_from envoyfilter epp-tls pd-config help" -s h -l help -d 'Print help'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and not __fish_seen_subcommand_from envoyfilter epp-tls pd-config help" -s V -l version -d 'Print version'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and not __fish_seen_subcommand_from envoyfilter epp-tls pd-config help" -f -a "envoyfilter" -d 'EnvoyFilter patching the base ext_proc filter on gateways routing to an InferencePool (Istio 1.26)'
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and not __fish_seen_subcommand_from envoyfilter epp-tls pd-config help" -f -a "epp-tls" -d 'Add --secure-serving/--cert-path to the scheduler (EPP) args'
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and not __fish_seen_subcommand_from envoyfilter epp-tls pd-config help" -f -a "pd-config" -d 'Make the EndpointPickerConfig prefill/decode aware'
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and not __fish_seen_subcommand_from envoyfilter epp-tls pd-config help" -f -a "epp-tls" -d 'Add --secure-serving/--cert-path to the scheduler (EPP) args where TLS to the EPP is expected'
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and not __fish_seen_subcommand_from envoyfilter epp-tls pd-config help" -f -a "pd-config" -d 'Make the EndpointPickerConfig prefill/decode aware (pd-profile-handler, prefill/decode profiles)'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and not __fish_seen_subcommand_from envoyfilter epp-tls pd-config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from envoyfilter" -l gateway -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from envoyfilter" -l body-mode -r
@@ -243,8 +243,8 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fis
 always\t''
 never\t''"
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from epp-tls" -l certificate-authority -d 'Path to a CA bundle for the cluster API and Thanos (adds to the kubeconfig\'s)' -r -F
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from epp-tls" -l apply
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from epp-tls" -l yes
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from epp-tls" -l apply -d 'Apply the patch (shows the diff first; asks on a terminal, needs --yes otherwise)'
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from epp-tls" -l yes -d 'With --apply: do not ask for confirmation'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from epp-tls" -s A -l all-namespaces -d 'All namespaces'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from epp-tls" -s v -l verbose -d 'Log API requests (method, path, status, duration) on stderr; tokens are never printed'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from epp-tls" -l insecure-skip-tls-verify -d 'Do not verify TLS certificates (unsafe; only on request)'
@@ -267,16 +267,16 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fis
 always\t''
 never\t''"
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from pd-config" -l certificate-authority -d 'Path to a CA bundle for the cluster API and Thanos (adds to the kubeconfig\'s)' -r -F
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from pd-config" -l apply
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from pd-config" -l yes
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from pd-config" -l apply -d 'Apply the patch (shows the diff first; asks on a terminal, needs --yes otherwise)'
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from pd-config" -l yes -d 'With --apply: do not ask for confirmation'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from pd-config" -s A -l all-namespaces -d 'All namespaces'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from pd-config" -s v -l verbose -d 'Log API requests (method, path, status, duration) on stderr; tokens are never printed'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from pd-config" -l insecure-skip-tls-verify -d 'Do not verify TLS certificates (unsafe; only on request)'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from pd-config" -s h -l help -d 'Print help'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from pd-config" -s V -l version -d 'Print version'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "envoyfilter" -d 'EnvoyFilter patching the base ext_proc filter on gateways routing to an InferencePool (Istio 1.26)'
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "epp-tls" -d 'Add --secure-serving/--cert-path to the scheduler (EPP) args'
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "pd-config" -d 'Make the EndpointPickerConfig prefill/decode aware'
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "epp-tls" -d 'Add --secure-serving/--cert-path to the scheduler (EPP) args where TLS to the EPP is expected'
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "pd-config" -d 'Make the EndpointPickerConfig prefill/decode aware (pd-profile-handler, prefill/decode profiles)'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l naming -d 'Metric naming: auto (detect from Prometheus) or a variant such as kserve-v1-epp-objective (<kserve|plain>-<v0|v1>-epp-<model|objective|llmd|none>)' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l name -d 'Only this dashboard (with -o json: one dashboard, importable into Grafana)' -r -f -a "vllm\t'vLLM — latency, throughput and cache'
@@ -420,6 +420,6 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand help; and not 
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand help; and not __fish_seen_subcommand_from doctor install-monitoring uninstall-monitoring stats fix dashboards demo completion version help" -f -a "version" -d 'Print the version'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand help; and not __fish_seen_subcommand_from doctor install-monitoring uninstall-monitoring stats fix dashboards demo completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "envoyfilter" -d 'EnvoyFilter patching the base ext_proc filter on gateways routing to an InferencePool (Istio 1.26)'
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "epp-tls" -d 'Add --secure-serving/--cert-path to the scheduler (EPP) args'
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "pd-config" -d 'Make the EndpointPickerConfig prefill/decode aware'
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "epp-tls" -d 'Add --secure-serving/--cert-path to the scheduler (EPP) args where TLS to the EPP is expected'
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand help; and __fish_seen_subcommand_from fix" -f -a "pd-config" -d 'Make the EndpointPickerConfig prefill/decode aware (pd-profile-handler, prefill/decode profiles)'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand help; and __fish_seen_subcommand_from demo" -f -a "serve" -d 'Serve a simulated cluster until SIGINT/SIGTERM (a stable contract for tools and tests)'

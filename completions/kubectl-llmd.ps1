@@ -206,8 +206,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-llmd' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('envoyfilter', 'envoyfilter', [CompletionResultType]::ParameterValue, 'EnvoyFilter patching the base ext_proc filter on gateways routing to an InferencePool (Istio 1.26)')
-            [CompletionResult]::new('epp-tls', 'epp-tls', [CompletionResultType]::ParameterValue, 'Add --secure-serving/--cert-path to the scheduler (EPP) args')
-            [CompletionResult]::new('pd-config', 'pd-config', [CompletionResultType]::ParameterValue, 'Make the EndpointPickerConfig prefill/decode aware')
+            [CompletionResult]::new('epp-tls', 'epp-tls', [CompletionResultType]::ParameterValue, 'Add --secure-serving/--cert-path to the scheduler (EPP) args where TLS to the EPP is expected')
+            [CompletionResult]::new('pd-config', 'pd-config', [CompletionResultType]::ParameterValue, 'Make the EndpointPickerConfig prefill/decode aware (pd-profile-handler, prefill/decode profiles)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -255,8 +255,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-llmd' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured; never when stdout is not a terminal under auto)')
             [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a CA bundle for the cluster API and Thanos (adds to the kubeconfig''s)')
-            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'apply')
-            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'yes')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Apply the patch (shows the diff first; asks on a terminal, needs --yes otherwise)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'With --apply: do not ask for confirmation')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'All namespaces')
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'All namespaces')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log API requests (method, path, status, duration) on stderr; tokens are never printed')
@@ -282,8 +282,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-llmd' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured; never when stdout is not a terminal under auto)')
             [CompletionResult]::new('--certificate-authority', '--certificate-authority', [CompletionResultType]::ParameterName, 'Path to a CA bundle for the cluster API and Thanos (adds to the kubeconfig''s)')
-            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'apply')
-            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'yes')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Apply the patch (shows the diff first; asks on a terminal, needs --yes otherwise)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'With --apply: do not ask for confirmation')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'All namespaces')
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'All namespaces')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log API requests (method, path, status, duration) on stderr; tokens are never printed')
@@ -297,8 +297,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-llmd' -ScriptBlock {
         }
         'kubectl-llmd;fix;help' {
             [CompletionResult]::new('envoyfilter', 'envoyfilter', [CompletionResultType]::ParameterValue, 'EnvoyFilter patching the base ext_proc filter on gateways routing to an InferencePool (Istio 1.26)')
-            [CompletionResult]::new('epp-tls', 'epp-tls', [CompletionResultType]::ParameterValue, 'Add --secure-serving/--cert-path to the scheduler (EPP) args')
-            [CompletionResult]::new('pd-config', 'pd-config', [CompletionResultType]::ParameterValue, 'Make the EndpointPickerConfig prefill/decode aware')
+            [CompletionResult]::new('epp-tls', 'epp-tls', [CompletionResultType]::ParameterValue, 'Add --secure-serving/--cert-path to the scheduler (EPP) args where TLS to the EPP is expected')
+            [CompletionResult]::new('pd-config', 'pd-config', [CompletionResultType]::ParameterValue, 'Make the EndpointPickerConfig prefill/decode aware (pd-profile-handler, prefill/decode profiles)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -492,8 +492,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-llmd' -ScriptBlock {
         }
         'kubectl-llmd;help;fix' {
             [CompletionResult]::new('envoyfilter', 'envoyfilter', [CompletionResultType]::ParameterValue, 'EnvoyFilter patching the base ext_proc filter on gateways routing to an InferencePool (Istio 1.26)')
-            [CompletionResult]::new('epp-tls', 'epp-tls', [CompletionResultType]::ParameterValue, 'Add --secure-serving/--cert-path to the scheduler (EPP) args')
-            [CompletionResult]::new('pd-config', 'pd-config', [CompletionResultType]::ParameterValue, 'Make the EndpointPickerConfig prefill/decode aware')
+            [CompletionResult]::new('epp-tls', 'epp-tls', [CompletionResultType]::ParameterValue, 'Add --secure-serving/--cert-path to the scheduler (EPP) args where TLS to the EPP is expected')
+            [CompletionResult]::new('pd-config', 'pd-config', [CompletionResultType]::ParameterValue, 'Make the EndpointPickerConfig prefill/decode aware (pd-profile-handler, prefill/decode profiles)')
             break
         }
         'kubectl-llmd;help;fix;envoyfilter' {

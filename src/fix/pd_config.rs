@@ -35,8 +35,10 @@ pub const PD_PLUGINS: [&str; 7] = [
     "prefix-cache-scorer",
     HANDLER,
 ];
+/// One entry of a scheduling profile: the plugin (type, or the user's name for it) and its weight.
+pub type ProfileRef<S> = (S, Option<i64>);
 /// Profiles: name → (plugin type, weight) in order.
-const PROFILES: [(&str, [(&str, Option<i64>); 4]); 2] = [
+const PROFILES: [(&str, [ProfileRef<&str>; 4]); 2] = [
     (
         "prefill",
         [
@@ -74,7 +76,7 @@ pub struct Edit {
     pub add_plugins: Vec<String>,
     pub remove_single_handler: bool,
     /// Profiles to add: name and (pluginRef, weight) entries.
-    pub add_profiles: Vec<(String, Vec<(String, Option<i64>)>)>,
+    pub add_profiles: Vec<(String, Vec<ProfileRef<String>>)>,
 }
 
 impl Edit {
@@ -156,7 +158,7 @@ pub fn edit_for(v: &Value) -> Result<Edit, String> {
     })
 }
 
-fn profile_value(name: &str, refs: &[(String, Option<i64>)]) -> Value {
+fn profile_value(name: &str, refs: &[ProfileRef<String>]) -> Value {
     let plugins: Vec<Value> = refs
         .iter()
         .map(|(r, w)| match w {
@@ -348,10 +350,10 @@ fn verdict(s: &ServiceRelations) -> Verdict {
     };
     // The args may be unknown (no args in the spec and no pod): only fatal when they are needed.
     let site = args_site(s);
-    if let Ok(site) = &site {
-        if let Some(v) = args_verdict(site, &change) {
-            return v;
-        }
+    if let Ok(site) = &site
+        && let Some(v) = args_verdict(site, &change)
+    {
+        return v;
     }
     // 2. v1alpha2 spec.router.scheduler.config.
     if let Some(inline) = scheduler.pointer("/config/inline").filter(|v| !v.is_null()) {
@@ -413,11 +415,11 @@ fn verdict(s: &ServiceRelations) -> Verdict {
     change(site.ops(&args), &e, "new --config-text", site.note())
 }
 
+/// Builds the patch verdict from ops, the edit, where the config lives and a note.
+type MakeChange<'a> = dyn Fn(Vec<Value>, &Edit, &str, Option<String>) -> Verdict + 'a;
+
 /// The verdict when the config is in (or named by) the scheduler args; None when it is not.
-fn args_verdict(
-    site: &ArgsSite,
-    change: &dyn Fn(Vec<Value>, &Edit, &str, Option<String>) -> Verdict,
-) -> Option<Verdict> {
+fn args_verdict(site: &ArgsSite, change: &MakeChange) -> Option<Verdict> {
     if site.command.iter().any(|c| c.starts_with(CONFIG_TEXT)) {
         return Some(Verdict::Refused(format!(
             "{CONFIG_TEXT} is in the scheduler container's command, not its args: edit it by hand"
