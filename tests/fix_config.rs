@@ -138,12 +138,31 @@ async fn an_edit_between_plan_and_apply_is_a_conflict_not_an_overwrite() {
             group: Some("serving.kserve.io".into()),
             verb: Some("patch".into()),
             action: FaultAction::Timeout,
-            timeout_ms: Some(4000),
+            timeout_ms: Some(8000),
             times: Some(1),
             ..Default::default()
         }],
         ..Default::default()
     });
+    // The concurrent editor reads the object first (nothing changes it before the plugin runs).
+    let config = kube::Config::from_custom_kubeconfig(
+        kube::config::Kubeconfig::read_from(&sim.kubeconfig).unwrap(),
+        &kube::config::KubeConfigOptions::default(),
+    )
+    .await
+    .unwrap();
+    let client = kube::Client::try_from(config).unwrap();
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("serving.kserve.io", "v1alpha1", "LLMInferenceService"),
+        "llminferenceservices",
+    );
+    let api: Api<DynamicObject> = Api::namespaced_with(client, NS, &ar);
+    let mut obj = api.get(NAME).await.unwrap();
+    obj.data["spec"]["router"]["scheduler"]["template"]["containers"][0]["args"]
+        .as_array_mut()
+        .unwrap()
+        .push("--v=2".into());
+
     sim.world.cluster.reset_request_log();
     let mut cmd = sim.cmd();
     cmd.args(["fix", "epp-tls", "--apply", "--yes"]);
@@ -168,23 +187,6 @@ async fn an_edit_between_plan_and_apply_is_a_conflict_not_an_overwrite() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Someone edits the scheduler args (a PUT, which the fault does not hold).
-    let config = kube::Config::from_custom_kubeconfig(
-        kube::config::Kubeconfig::read_from(&sim.kubeconfig).unwrap(),
-        &kube::config::KubeConfigOptions::default(),
-    )
-    .await
-    .unwrap();
-    let client = kube::Client::try_from(config).unwrap();
-    let ar = ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("serving.kserve.io", "v1alpha1", "LLMInferenceService"),
-        "llminferenceservices",
-    );
-    let api: Api<DynamicObject> = Api::namespaced_with(client, NS, &ar);
-    let mut obj = api.get(NAME).await.unwrap();
-    obj.data["spec"]["router"]["scheduler"]["template"]["containers"][0]["args"]
-        .as_array_mut()
-        .unwrap()
-        .push("--v=2".into());
     api.replace(NAME, &PostParams::default(), &obj)
         .await
         .unwrap();

@@ -275,3 +275,48 @@ pub fn args_site(s: &ServiceRelations) -> Result<ArgsSite, String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oc_patch_command_quotes_the_patch_for_a_posix_shell() {
+        let fix = ServiceFix {
+            namespace: "ns".into(),
+            name: "svc".into(),
+            api_version: "serving.kserve.io/v1alpha2".into(),
+            verdict: Verdict::Unchanged(String::new()),
+        };
+        let patch = json!([{"op": "add", "path": "/a", "value": "it's"}]);
+        assert_eq!(
+            oc_patch_command(&fix, &patch),
+            r#"oc patch llminferenceservices.serving.kserve.io svc -n ns --type=json -p '[{"op":"add","path":"/a","value":"it'\''s"}]'"#
+        );
+    }
+
+    #[test]
+    fn a_change_renders_the_diff_of_what_its_patch_does() {
+        let scheduler = json!({"template": {"containers": [{"name": "main", "args": ["--a"]}]}});
+        let path = "/spec/router/scheduler/template/containers/0/args";
+        let c = Change::new(
+            "ns/svc",
+            &scheduler,
+            vec![
+                json!({"op": "test", "path": path, "value": ["--a"]}),
+                json!({"op": "replace", "path": path, "value": ["--a", "--b"]}),
+            ],
+            "s".into(),
+            None,
+        )
+        .unwrap();
+        assert!(
+            c.diff
+                .starts_with("--- ns/svc spec.router.scheduler (live)\n")
+        );
+        assert!(c.diff.contains("\n+    - --b\n"), "{}", c.diff);
+        // A patch that does not apply to what was read is an internal error, not a plan.
+        let bad = vec![json!({"op": "test", "path": path, "value": ["--z"]})];
+        assert!(Change::new("ns/svc", &scheduler, bad, "s".into(), None).is_err());
+    }
+}
