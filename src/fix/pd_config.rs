@@ -595,6 +595,35 @@ extra: kept
     }
 
     #[test]
+    fn without_any_config_the_guides_config_is_added_where_the_api_version_keeps_it() {
+        // v1alpha1, no args in the spec: the running pod's args plus --config-text.
+        let snap = pd_snapshot(json!({}));
+        let plans = plan(&Model::new(&snap), None);
+        let Verdict::Patch(c) = &plans[0].verdict else {
+            panic!("{plans:?}")
+        };
+        assert_eq!(c.patch[1]["path"], "/spec/router/scheduler/template");
+        let args = c.patch[1]["value"]["containers"][0]["args"]
+            .as_array()
+            .unwrap();
+        assert_eq!(args[args.len() - 2], CONFIG_TEXT);
+        let text = args[args.len() - 1].as_str().unwrap();
+        assert!(text.starts_with(HEADER) && text.contains("- type: pd-profile-handler\n"));
+        assert!(c.note.is_some());
+        // v1alpha2: spec.router.scheduler.config.inline, as data.
+        let mut snap = pd_snapshot(json!({}));
+        snap.llmisvcs[0].api_version = "serving.kserve.io/v1alpha2".into();
+        let plans = plan(&Model::new(&snap), None);
+        let Verdict::Patch(c) = &plans[0].verdict else {
+            panic!("{plans:?}")
+        };
+        assert_eq!(c.patch[1]["path"], "/spec/router/scheduler/config");
+        let inline = &c.patch[1]["value"]["inline"];
+        assert_eq!(inline["kind"], "EndpointPickerConfig");
+        assert_eq!(inline["schedulingProfiles"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
     fn inline_configs_are_edited_as_data_and_config_maps_refused() {
         let cfg: Value = serde_saphyr::from_str(SINGLE).unwrap();
         let snap = pd_snapshot(json!({"config": {"inline": cfg}}));

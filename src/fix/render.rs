@@ -134,3 +134,77 @@ pub fn document(fix: &str, plans: &[ServiceFix], applied: &[Option<Applied>]) ->
         "services": services,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::change::Change;
+
+    fn plans() -> Vec<ServiceFix> {
+        let fix = |name: &str, verdict| ServiceFix {
+            namespace: "ns".into(),
+            name: name.into(),
+            api_version: "serving.kserve.io/v1alpha1".into(),
+            verdict,
+        };
+        let change = Change {
+            summary: "adds --b".into(),
+            note: None,
+            patch: json!([{"op": "test", "path": "/a", "value": 1}]),
+            diff: "--- a\n+++ b\n".into(),
+        };
+        vec![
+            fix("one", Verdict::Patch(change.clone())),
+            fix("two", Verdict::Patch(change)),
+            fix("three", Verdict::Unchanged("fine".into())),
+            fix("four", Verdict::Refused("unparseable".into())),
+        ]
+    }
+
+    #[test]
+    fn the_document_reports_each_outcome() {
+        let p = plans();
+        let applied = [
+            Some(Applied::Patched),
+            Some(Applied::Conflict("changed".into())),
+            None,
+            None,
+        ];
+        let doc = document("epp-tls", &p, &applied);
+        let status: Vec<&str> = doc["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(status, ["patched", "conflict", "unchanged", "refused"]);
+        assert_eq!(doc["applied"], true);
+        assert_eq!(doc["services"][1]["reason"], "changed");
+        assert!(
+            doc["services"][0]["command"]
+                .as_str()
+                .unwrap()
+                .starts_with("oc patch ")
+        );
+        let planned = document("epp-tls", &p, &[]);
+        assert_eq!(planned["services"][0]["status"], "pending");
+        assert_eq!(planned["applied"], false);
+    }
+
+    #[test]
+    fn text_and_apply_lines() {
+        let p = plans();
+        let t = text("pd-config", &p, false);
+        assert!(t.contains("ns/one: adds --b\n--- a\n+++ b\n"));
+        assert!(t.contains("or: oc llmd fix pd-config one -n ns --apply"));
+        assert!(t.contains("ns/three: nothing to do: fine\n"));
+        assert!(t.contains("ns/four: not changed: unparseable\n"));
+        assert!(t.ends_with(
+            "2 to patch, 1 unchanged, 1 refused; nothing was changed (re-run with --apply)\n"
+        ));
+        assert!(!text("pd-config", &p, true).contains("apply with:"));
+        let line = applied_line(&p[1], Some(&Applied::Conflict("x".into())), "pd-config");
+        assert!(line.starts_with("conflict   LLMInferenceService ns/two: someone changed it"));
+        assert!(line.contains("re-run `oc llmd fix pd-config`"));
+    }
+}
