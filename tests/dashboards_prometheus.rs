@@ -27,8 +27,10 @@ use oc_llmd::metrics::Naming;
 use oc_llmd::prom::{PromClient, PromConfig, QueryData, detect_naming};
 use serde_json::{Value, json};
 
-/// `$__rate_interval` for the panel queries: eight 1 s scrapes.
-const WINDOW: &str = "8s";
+/// `$__rate_interval` for the panel queries: twelve 1 s scrapes, so that late scrapes on a loaded
+/// machine (the sample is timestamped at the scrape's start, the simulated counter is read when
+/// the pod answers) move a rate by a few per cent at most.
+const WINDOW: &str = "12s";
 /// The namespace scraped by both the prefixed and the unprefixed KServe monitors.
 const DUAL_NS: &str = "dual-v1-objective";
 
