@@ -278,7 +278,7 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fis
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "epp-tls" -d 'Add --secure-serving/--cert-path to the scheduler (EPP) args where TLS to the EPP is expected'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "pd-config" -d 'Make the EndpointPickerConfig prefill/decode aware (pd-profile-handler, prefill/decode profiles)'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand fix; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l naming -d 'Metric naming: auto (detect from Prometheus) or a variant such as kserve-v1-epp-objective (<kserve|plain>-<v0|v1>-epp-<model|objective|llmd|none>)' -r
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l naming -d 'Metric naming: auto (detect from Prometheus) or a variant such as kserve-v1-epp-objective (<kserve|plain>-<v0|v1tpot|v1>-epp-<model|objective|llmd|none>; v1tpot = vLLM 0.9–0.10)' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand dashboards" -l name -d 'Only this dashboard (with -o json: one dashboard, importable into Grafana)' -r -f -a "vllm\t'vLLM — latency, throughput and cache'
 epp\t'EPP — routing and pool health'
 overview\t'LLMInferenceService overview'"

@@ -315,7 +315,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-llmd' -ScriptBlock {
             break
         }
         'kubectl-llmd;dashboards' {
-            [CompletionResult]::new('--naming', '--naming', [CompletionResultType]::ParameterName, 'Metric naming: auto (detect from Prometheus) or a variant such as kserve-v1-epp-objective (<kserve|plain>-<v0|v1>-epp-<model|objective|llmd|none>)')
+            [CompletionResult]::new('--naming', '--naming', [CompletionResultType]::ParameterName, 'Metric naming: auto (detect from Prometheus) or a variant such as kserve-v1-epp-objective (<kserve|plain>-<v0|v1tpot|v1>-epp-<model|objective|llmd|none>; v1tpot = vLLM 0.9–0.10)')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Only this dashboard (with -o json: one dashboard, importable into Grafana)')
             [CompletionResult]::new('--datasource-uid', '--datasource-uid', [CompletionResultType]::ParameterName, 'Grafana datasource uid every panel references')
             [CompletionResult]::new('--prometheus-url', '--prometheus-url', [CompletionResultType]::ParameterName, 'Any Prometheus-compatible endpoint instead of the Thanos Querier route')

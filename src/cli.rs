@@ -291,7 +291,7 @@ pub enum DashboardChoice {
 #[derive(Debug, Args)]
 pub struct DashboardsArgs {
     /// Metric naming: auto (detect from Prometheus) or a variant such as kserve-v1-epp-objective
-    /// (<kserve|plain>-<v0|v1>-epp-<model|objective|llmd|none>)
+    /// (<kserve|plain>-<v0|v1tpot|v1>-epp-<model|objective|llmd|none>; v1tpot = vLLM 0.9–0.10)
     #[arg(long, default_value = "auto", value_name = "auto|VARIANT")]
     pub naming: String,
     /// Only this dashboard (with -o json: one dashboard, importable into Grafana)

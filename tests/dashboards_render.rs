@@ -1,6 +1,6 @@
 //! Rendered dashboards for every metric naming: every query parses as PromQL and follows our query
 //! rules, the Grafana JSON is valid (ids, grid, units, datasource), every upstream panel is covered,
-//! and two namings are compared to golden files (`UPDATE_SNAPSHOTS=1` rewrites them).
+//! and three namings are compared to golden files (`UPDATE_SNAPSHOTS=1` rewrites them).
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -344,7 +344,11 @@ fn every_upstream_panel_is_mapped_and_rendered() {
 
 #[test]
 fn snapshots_match() {
-    for naming in ["kserve-v1-epp-objective", "plain-v0-epp-model"] {
+    for naming in [
+        "kserve-v1-epp-objective",
+        "plain-v0-epp-model",
+        "plain-v1tpot-epp-llmd",
+    ] {
         let n: Naming = naming.parse().unwrap();
         let rendered = render_all(&n, DEFAULT_DATASOURCE_UID);
         let items: Vec<&Value> = rendered.iter().map(|d| &d.json).collect();

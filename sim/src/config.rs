@@ -105,6 +105,10 @@ pub enum MetricsGeneration {
     /// vLLM V0 engine names (`vllm:gpu_cache_usage_perc`, `vllm:time_per_output_token_seconds`, …).
     #[serde(rename = "vllm-v0")]
     VllmV0,
+    /// vLLM V1 0.9–0.10 names: `vllm:kv_cache_usage_perc` and `vllm:prefix_cache_*_total` (with
+    /// 0.9's deprecated `gpu_*` twins), per-token latency still `vllm:time_per_output_token_seconds`.
+    #[serde(rename = "vllm-v1-tpot")]
+    VllmV1Tpot,
     /// vLLM V1 (≥ 0.11) names (`vllm:kv_cache_usage_perc`, `vllm:inter_token_latency_seconds`, …).
     #[serde(rename = "vllm-v1")]
     VllmV1,

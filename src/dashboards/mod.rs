@@ -9,8 +9,9 @@
 //! | `oc-llmd-overview` | LLMInferenceService overview |
 //!
 //! Every query is built from the naming table ([`crate::metrics`]); panels whose series do not exist
-//! for the naming are left out (e.g. per-request TPOT on vLLM V0, flow control before GIE v1.1).
-//! Template variables `namespace`, `llmisvc` (`llm_isvc_name` with OpenShift AI relabelling, else
+//! for the naming are left out (e.g. per-request TPOT before vLLM 0.11, flow control before GIE
+//! v1.1). tests/dashboards_prometheus.rs runs every remaining query against a real Prometheus
+//! scraping the simulated pods of every naming: none returns "No data". Template variables `namespace`, `llmisvc` (`llm_isvc_name` with OpenShift AI relabelling, else
 //! `model_name`) and `pod` feed regex matchers whose "All" value is `.*`.
 //!
 //! # Upstream panel → our panel

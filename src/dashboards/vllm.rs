@@ -49,7 +49,7 @@ pub fn build(naming: &Naming) -> Dashboard {
                 &q,
                 "Inter-token latency",
                 C::VllmItl,
-                "Time between consecutive output tokens (V0: time per output token).",
+                "Time between consecutive output tokens (V0 and vLLM 0.9–0.10: time_per_output_token_seconds).",
             ),
             latency(
                 &q,

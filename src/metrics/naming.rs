@@ -5,9 +5,12 @@
 //! - **prefix**: OpenShift AI's KServe monitors rename every scraped series to `kserve_<name>`.
 //!   RHOAI 3.0–3.3 create only those prefixed monitors; RHOAI ≥ 3.4 add `-default` monitors without
 //!   the rename, so both families exist side by side and every target is scraped twice.
-//! - **vLLM generation**: V0 (`gpu_cache_usage_perc`, `gpu_prefix_cache_hit_rate` gauge,
-//!   `time_per_output_token_seconds`) or V1 (`kv_cache_usage_perc`, `prefix_cache_{queries,hits}_total`,
-//!   `inter_token_latency_seconds`, per-request TPOT). V1 adds the `engine` label.
+//! - **vLLM generation** (REPORT.md §1.3–§1.4): V0 (`gpu_cache_usage_perc`, `gpu_prefix_cache_hit_rate`
+//!   gauge, `time_per_output_token_seconds`); V1 0.9–0.10 ([`VllmGeneration::V1Tpot`]: the new cache
+//!   names `kv_cache_usage_perc`, `prefix_cache_{queries,hits}_total`, but per-token latency still
+//!   `time_per_output_token_seconds` and no per-request TPOT; 0.9 also still shows the deprecated
+//!   `gpu_*` names); or V1 ≥ 0.11 (`inter_token_latency_seconds`, per-request TPOT). V1 adds the
+//!   `engine` label.
 //! - **EPP generation**: `inference_model_*` (GIE ≤ v1.0), `inference_objective_*` (GIE v1.1–v1.5) or
 //!   `llm_d_epp_*` (llm-d-router ≥ v0.9, which still dual-emits the deprecated names), or no EPP.
 //!
@@ -52,10 +55,23 @@ pub enum Prefix {
 /// vLLM metric generation (REPORT.md §1.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VllmGeneration {
-    /// V0 engine names (also early V1 ≤ 0.8, which still exposed the `gpu_*` names).
+    /// V0 engine names (also the closest fit for early V1 ≤ 0.8, which still exposed the `gpu_*`
+    /// gauge names).
     V0,
-    /// V1 ≥ 0.9 names.
+    /// V1 engine, vLLM 0.9–0.10: `kv_cache_usage_perc` and `prefix_cache_{queries,hits}_total`, but
+    /// per-token latency is still `time_per_output_token_seconds` (renamed in 0.11) and there is no
+    /// per-request TPOT histogram yet.
+    V1Tpot,
+    /// V1 engine, vLLM ≥ 0.11: `inter_token_latency_seconds` and
+    /// `request_time_per_output_token_seconds`.
     V1,
+}
+
+impl VllmGeneration {
+    /// The engine is V1 (series carry the `engine` label).
+    pub fn is_v1_engine(self) -> bool {
+        self != VllmGeneration::V0
+    }
 }
 
 /// Endpoint picker (EPP) metric generation (REPORT.md §2).
@@ -147,6 +163,8 @@ pub enum Concept {
 enum Names {
     Vllm {
         v0: Option<&'static str>,
+        /// vLLM 0.9–0.10 ([`VllmGeneration::V1Tpot`]).
+        tpot: Option<&'static str>,
         v1: Option<&'static str>,
     },
     Epp {
@@ -166,29 +184,29 @@ struct Def {
     labels: &'static [&'static str],
 }
 
+/// A vLLM row: names in V0, V1 0.9–0.10 and V1 ≥ 0.11.
 const fn vllm(
     concept: Concept,
     kind: MetricType,
-    v0: Option<&'static str>,
-    v1: Option<&'static str>,
+    [v0, tpot, v1]: [Option<&'static str>; 3],
     labels: &'static [&'static str],
 ) -> Def {
     Def {
         concept,
         kind,
-        names: Names::Vllm { v0, v1 },
+        names: Names::Vllm { v0, tpot, v1 },
         labels,
     }
 }
 
-/// A vLLM concept with the same name in both generations.
+/// A vLLM concept with the same name in every generation.
 const fn vllm_same(
     concept: Concept,
     kind: MetricType,
     name: &'static str,
     labels: &'static [&'static str],
 ) -> Def {
-    vllm(concept, kind, Some(name), Some(name), labels)
+    vllm(concept, kind, [Some(name), Some(name), Some(name)], labels)
 }
 
 const fn epp(
@@ -224,43 +242,49 @@ const TABLE: &[Def] = &[
     vllm(
         C::VllmSwapped,
         Gauge,
-        Some("vllm:num_requests_swapped"),
-        None,
+        [Some("vllm:num_requests_swapped"), None, None],
         &[],
     ),
     vllm(
         C::VllmKvCacheUsage,
         Gauge,
-        Some("vllm:gpu_cache_usage_perc"),
-        Some("vllm:kv_cache_usage_perc"),
+        [
+            Some("vllm:gpu_cache_usage_perc"),
+            Some("vllm:kv_cache_usage_perc"),
+            Some("vllm:kv_cache_usage_perc"),
+        ],
         &[],
     ),
     vllm(
         C::VllmCpuCacheUsage,
         Gauge,
-        Some("vllm:cpu_cache_usage_perc"),
-        None,
+        [Some("vllm:cpu_cache_usage_perc"), None, None],
         &[],
     ),
     vllm(
         C::VllmPrefixCacheQueries,
         Counter,
-        None,
-        Some("vllm:prefix_cache_queries_total"),
+        [
+            None,
+            Some("vllm:prefix_cache_queries_total"),
+            Some("vllm:prefix_cache_queries_total"),
+        ],
         &[],
     ),
     vllm(
         C::VllmPrefixCacheHits,
         Counter,
-        None,
-        Some("vllm:prefix_cache_hits_total"),
+        [
+            None,
+            Some("vllm:prefix_cache_hits_total"),
+            Some("vllm:prefix_cache_hits_total"),
+        ],
         &[],
     ),
     vllm(
         C::VllmPrefixCacheHitRate,
         Gauge,
-        Some("vllm:gpu_prefix_cache_hit_rate"),
-        None,
+        [Some("vllm:gpu_prefix_cache_hit_rate"), None, None],
         &[],
     ),
     vllm_same(
@@ -296,15 +320,21 @@ const TABLE: &[Def] = &[
     vllm(
         C::VllmItl,
         Histogram,
-        Some("vllm:time_per_output_token_seconds"),
-        Some("vllm:inter_token_latency_seconds"),
+        [
+            Some("vllm:time_per_output_token_seconds"),
+            Some("vllm:time_per_output_token_seconds"),
+            Some("vllm:inter_token_latency_seconds"),
+        ],
         &[],
     ),
     vllm(
         C::VllmRequestTpot,
         Histogram,
-        None,
-        Some("vllm:request_time_per_output_token_seconds"),
+        [
+            None,
+            None,
+            Some("vllm:request_time_per_output_token_seconds"),
+        ],
         &[],
     ),
     vllm_same(
@@ -556,7 +586,7 @@ fn def(concept: Concept) -> Def {
     match TABLE.iter().find(|d| d.concept == concept) {
         Some(d) => *d,
         // A concept without a row has no series in any generation (never a panic).
-        None => vllm(concept, Gauge, None, None, &[]),
+        None => vllm(concept, Gauge, [None, None, None], &[]),
     }
 }
 
@@ -600,7 +630,12 @@ impl Default for Naming {
 }
 
 const PREFIXES: [Prefix; 2] = [Prefix::None, Prefix::Kserve];
-const VLLM_GENERATIONS: [VllmGeneration; 2] = [VllmGeneration::V1, VllmGeneration::V0];
+/// Newest first: the preference order when detection finds a tie.
+const VLLM_GENERATIONS: [VllmGeneration; 3] = [
+    VllmGeneration::V1,
+    VllmGeneration::V1Tpot,
+    VllmGeneration::V0,
+];
 const EPP_GENERATIONS: [EppGeneration; 4] = [
     EppGeneration::LlmD,
     EppGeneration::InferenceObjective,
@@ -609,9 +644,9 @@ const EPP_GENERATIONS: [EppGeneration; 4] = [
 ];
 
 impl Naming {
-    /// Every combination (2 prefixes × 2 vLLM × 4 EPP generations).
+    /// Every combination (2 prefixes × 3 vLLM × 4 EPP generations).
     pub fn variants() -> Vec<Naming> {
-        let mut out = Vec::with_capacity(16);
+        let mut out = Vec::with_capacity(24);
         for prefix in PREFIXES {
             for vllm in VLLM_GENERATIONS {
                 for epp in EPP_GENERATIONS {
@@ -662,7 +697,7 @@ impl Naming {
     /// on EPP per-pod series, and the concept's own labels.
     pub fn labels(&self, concept: Concept) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = concept.labels().to_vec();
-        if concept.component() == Component::Vllm && self.vllm == VllmGeneration::V1 {
+        if concept.component() == Component::Vllm && self.vllm.is_v1_engine() {
             out.push("engine");
         }
         if let Some(pod) = self.pod_label(concept).filter(|p| *p != POD_LABEL) {
@@ -690,7 +725,7 @@ impl Naming {
                 Prefix::None => (!n.starts_with(KSERVE_PREFIX)).then_some(*n),
             })
             .collect();
-        let vllm = pick(
+        let vllm = best_match(
             &VLLM_GENERATIONS,
             |g| names_of(|n| vllm_name(n, *g)),
             &present,
@@ -739,6 +774,7 @@ fn unprefixed(names: Names, vllm: VllmGeneration, epp: EppGeneration) -> Option<
 fn vllm_name(names: Names, generation: VllmGeneration) -> Option<&'static str> {
     match (names, generation) {
         (Names::Vllm { v0, .. }, VllmGeneration::V0) => v0,
+        (Names::Vllm { tpot, .. }, VllmGeneration::V1Tpot) => tpot,
         (Names::Vllm { v1, .. }, VllmGeneration::V1) => v1,
         (Names::Epp { .. }, _) => None,
     }
@@ -797,6 +833,31 @@ fn pick<G: Copy>(
         .map(|i| order[i])
 }
 
+/// The generation whose names cover the most of the present names (ties: earlier in `order`).
+///
+/// vLLM needs this rather than [`pick`]: 0.9–0.10 has no name of its own (it shares the cache
+/// names with ≥ 0.11 and `time_per_output_token_seconds` with V0), and 0.9 still shows the
+/// deprecated V0 gauge `gpu_cache_usage_perc`, so "first generation with a distinctive name" would
+/// call it V0. Counting covered names decides each generation correctly: ≥ 0.11 adds two
+/// histograms (six series) the others lack, V0 has its gauges, 0.9–0.10 matches both halves.
+fn best_match<G: Copy>(
+    order: &[G],
+    names: impl Fn(&G) -> HashSet<String>,
+    present: &HashSet<&str>,
+) -> Option<G> {
+    let mut best: Option<(usize, G)> = None;
+    for g in order {
+        let covered = names(g)
+            .iter()
+            .filter(|n| present.contains(n.as_str()))
+            .count();
+        if covered > 0 && best.is_none_or(|(b, _)| covered > b) {
+            best = Some((covered, *g));
+        }
+    }
+    best.map(|(_, g)| g)
+}
+
 /// Is this (unprefixed) name one of the vLLM/EPP series of any generation?
 fn is_known_name(name: &str) -> bool {
     thread_local! {
@@ -815,7 +876,8 @@ fn is_known_name(name: &str) -> bool {
 }
 
 impl fmt::Display for Naming {
-    /// `<kserve|plain>-<v0|v1>-epp-<model|objective|llmd|none>`, e.g. `kserve-v1-epp-objective`.
+    /// `<kserve|plain>-<v0|v1tpot|v1>-epp-<model|objective|llmd|none>`, e.g.
+    /// `kserve-v1-epp-objective` (`v1tpot` = vLLM 0.9–0.10).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let prefix = match self.prefix {
             Prefix::None => "plain",
@@ -823,6 +885,7 @@ impl fmt::Display for Naming {
         };
         let vllm = match self.vllm {
             VllmGeneration::V0 => "v0",
+            VllmGeneration::V1Tpot => "v1tpot",
             VllmGeneration::V1 => "v1",
         };
         let epp = match self.epp {
@@ -904,7 +967,7 @@ mod tests {
     #[test]
     fn display_and_parse_round_trip() {
         let all = Naming::variants();
-        assert_eq!(all.len(), 16);
+        assert_eq!(all.len(), 24);
         for n in &all {
             assert_eq!(n.to_string().parse::<Naming>().unwrap(), *n);
         }
@@ -1036,6 +1099,133 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// What each vLLM release exposes for the names that tell generations apart (REPORT.md §1.3):
+    /// histogram families expanded to `_bucket/_sum/_count`, plus names every release shares.
+    fn vllm_release(release: &str) -> Vec<String> {
+        let hist = |base: &str| {
+            ["_bucket", "_sum", "_count"]
+                .iter()
+                .map(|s| format!("{base}{s}"))
+                .collect::<Vec<_>>()
+        };
+        let mut out = names(&[
+            "vllm:num_requests_running",
+            "vllm:num_requests_waiting",
+            "vllm:request_success_total",
+            "vllm:prompt_tokens_total",
+        ]);
+        out.extend(hist("vllm:time_to_first_token_seconds"));
+        out.extend(hist("vllm:e2e_request_latency_seconds"));
+        match release {
+            "0.6" => {
+                out.extend(names(&[
+                    "vllm:gpu_cache_usage_perc",
+                    "vllm:cpu_cache_usage_perc",
+                    "vllm:num_requests_swapped",
+                    "vllm:gpu_prefix_cache_hit_rate",
+                ]));
+                out.extend(hist("vllm:time_per_output_token_seconds"));
+            }
+            // 0.9: new cache names, deprecated gpu_* twins still shown, per-token latency not renamed.
+            "0.9" => {
+                out.extend(names(&[
+                    "vllm:kv_cache_usage_perc",
+                    "vllm:gpu_cache_usage_perc",
+                    "vllm:prefix_cache_queries_total",
+                    "vllm:prefix_cache_hits_total",
+                    "vllm:gpu_prefix_cache_queries_total",
+                    "vllm:gpu_prefix_cache_hits_total",
+                ]));
+                out.extend(hist("vllm:time_per_output_token_seconds"));
+            }
+            // 0.10: the gpu_* twins hidden.
+            "0.10" => {
+                out.extend(names(&[
+                    "vllm:kv_cache_usage_perc",
+                    "vllm:prefix_cache_queries_total",
+                    "vllm:prefix_cache_hits_total",
+                ]));
+                out.extend(hist("vllm:time_per_output_token_seconds"));
+            }
+            // 0.12 with --show-hidden-metrics-for-version=0.11: the old per-token name is back.
+            "0.12-hidden" => {
+                out.extend(names(&[
+                    "vllm:kv_cache_usage_perc",
+                    "vllm:prefix_cache_queries_total",
+                    "vllm:prefix_cache_hits_total",
+                ]));
+                out.extend(hist("vllm:time_per_output_token_seconds"));
+                out.extend(hist("vllm:inter_token_latency_seconds"));
+                out.extend(hist("vllm:request_time_per_output_token_seconds"));
+            }
+            _ => {
+                out.extend(names(&[
+                    "vllm:kv_cache_usage_perc",
+                    "vllm:prefix_cache_queries_total",
+                    "vllm:prefix_cache_hits_total",
+                ]));
+                out.extend(hist("vllm:inter_token_latency_seconds"));
+                out.extend(hist("vllm:request_time_per_output_token_seconds"));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn detect_vllm_release_generations() {
+        for (release, expected) in [
+            ("0.6", VllmGeneration::V0),
+            ("0.9", VllmGeneration::V1Tpot),
+            ("0.10", VllmGeneration::V1Tpot),
+            ("0.11", VllmGeneration::V1),
+            ("0.12-hidden", VllmGeneration::V1),
+        ] {
+            let list = vllm_release(release);
+            assert_eq!(Naming::detect(&list).vllm, expected, "vLLM {release}");
+            // With the OpenShift AI prefix the same decision is taken within the prefixed family.
+            let prefixed: Vec<String> = list.iter().map(|n| format!("kserve_{n}")).collect();
+            let n = Naming::detect(&prefixed);
+            assert_eq!((n.prefix, n.vllm), (Prefix::Kserve, expected), "{release}");
+        }
+    }
+
+    #[test]
+    fn v1tpot_names_every_series_its_releases_expose() {
+        let n: Naming = "plain-v1tpot-epp-none".parse().unwrap();
+        assert_eq!(n.vllm, VllmGeneration::V1Tpot);
+        assert_eq!(
+            n.series(Concept::VllmItl).as_deref(),
+            Some("vllm:time_per_output_token_seconds")
+        );
+        assert_eq!(n.series(Concept::VllmRequestTpot), None);
+        assert_eq!(
+            n.series(Concept::VllmKvCacheUsage).as_deref(),
+            Some("vllm:kv_cache_usage_perc")
+        );
+        assert_eq!(
+            n.series(Concept::VllmPrefixCacheHits).as_deref(),
+            Some("vllm:prefix_cache_hits_total")
+        );
+        assert_eq!(n.series(Concept::VllmPrefixCacheHitRate), None);
+        assert_eq!(n.series(Concept::VllmSwapped), None);
+        assert!(n.labels(Concept::VllmTtft).contains(&"engine"));
+        // Every series the naming queries is exposed by a 0.10 server (no "No data" panel).
+        let exposed: HashSet<String> = vllm_release("0.10").into_iter().collect();
+        for c in [
+            Concept::VllmKvCacheUsage,
+            Concept::VllmPrefixCacheQueries,
+            Concept::VllmPrefixCacheHits,
+            Concept::VllmItl,
+        ] {
+            let s = n.series(c).unwrap();
+            let probe = match c.metric_type() {
+                MetricType::Histogram => format!("{s}_count"),
+                _ => s,
+            };
+            assert!(exposed.contains(&probe), "{probe}");
         }
     }
 

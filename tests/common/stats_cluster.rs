@@ -96,7 +96,7 @@ pub fn variants() -> Vec<Variant> {
     out
 }
 
-fn vllm_pod(v: &Variant, name: &str, ip: &str) -> Value {
+pub fn vllm_pod(v: &Variant, name: &str, ip: &str) -> Value {
     json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": name, "namespace": v.namespace,
             "annotations": {"sim.oc-llmd.io/metrics-generation": v.vllm},
@@ -108,7 +108,7 @@ fn vllm_pod(v: &Variant, name: &str, ip: &str) -> Value {
         "status": {"phase": "Running", "podIP": ip, "conditions": [{"type": "Ready", "status": "True"}]}})
 }
 
-fn epp_pod(v: &Variant, ip: &str) -> Value {
+pub fn epp_pod(v: &Variant, ip: &str) -> Value {
     json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "svc-kserve-router-scheduler-x", "namespace": v.namespace,
             "annotations": {"sim.oc-llmd.io/metrics-generation": v.epp},
@@ -153,29 +153,35 @@ pub fn objects(variants: &[Variant]) -> Vec<Value> {
     o.push(json!({"apiVersion": "serving.kserve.io/v1alpha1", "kind": "LLMInferenceService",
         "metadata": {"name": GHOST, "namespace": IDLE_NS}, "spec": {"model": {"name": "ghost-model"}}}));
     for (i, v) in variants.iter().enumerate() {
-        let ns = &v.namespace;
-        o.push(
-            json!({"apiVersion": "serving.kserve.io/v1alpha1", "kind": "LLMInferenceService",
+        o.extend(service_objects(v, i));
+        o.extend(monitors(v));
+    }
+    o
+}
+
+/// The serving objects of one variant namespace (`index` keeps pod IPs unique): the
+/// LLMInferenceService `svc`, vLLM pods `svc-kserve-a`/`-b`, the EPP pod and Service, the
+/// InferencePool — no monitors.
+pub fn service_objects(v: &Variant, index: usize) -> Vec<Value> {
+    let ns = &v.namespace;
+    let i = index;
+    vec![
+        json!({"apiVersion": "serving.kserve.io/v1alpha1", "kind": "LLMInferenceService",
             "metadata": {"name": "svc", "namespace": ns}, "spec": {"model": {"name": v.model()}}}),
-        );
-        o.push(vllm_pod(v, "svc-kserve-a", &format!("10.{i}.0.1")));
-        o.push(vllm_pod(v, "svc-kserve-b", &format!("10.{i}.0.2")));
-        o.push(epp_pod(v, &format!("10.{i}.0.9")));
-        o.push(json!({"apiVersion": "v1", "kind": "Service",
+        vllm_pod(v, "svc-kserve-a", &format!("10.{i}.0.1")),
+        vllm_pod(v, "svc-kserve-b", &format!("10.{i}.0.2")),
+        epp_pod(v, &format!("10.{i}.0.9")),
+        json!({"apiVersion": "v1", "kind": "Service",
             "metadata": {"name": "svc-epp-service", "namespace": ns, "labels": {
                 "app.kubernetes.io/component": "llminferenceservice-router-scheduler",
                 "app.kubernetes.io/part-of": "llminferenceservice", "app.kubernetes.io/name": "svc"}},
             "spec": {"selector": {"app.kubernetes.io/component": "llminferenceservice-router-scheduler",
                                   "app.kubernetes.io/name": "svc"},
-                     "ports": [{"name": "grpc", "port": 9002, "targetPort": 9002}, {"name": "metrics", "port": 9090, "targetPort": 9090}]}}));
-        o.push(
-            json!({"apiVersion": "inference.networking.x-k8s.io/v1alpha2", "kind": "InferencePool",
+                     "ports": [{"name": "grpc", "port": 9002, "targetPort": 9002}, {"name": "metrics", "port": 9090, "targetPort": 9090}]}}),
+        json!({"apiVersion": "inference.networking.x-k8s.io/v1alpha2", "kind": "InferencePool",
             "metadata": {"name": "svc-inference-pool", "namespace": ns},
             "spec": {"selector": {"app.kubernetes.io/name": "svc"}, "targetPortNumber": 8000}}),
-        );
-        o.extend(monitors(v));
-    }
-    o
+    ]
 }
 
 /// Records every token presented; admin may do anything, the viewer only its namespace on the

@@ -1,10 +1,12 @@
 //! EPP (endpoint picker) `/metrics` for three eras (client_golang formatting).
 //!
 //! * `epp-inference-model` (GIE ≤ v1.0): `inference_model_*`, `inference_pool_*`,
-//!   `inference_extension_{scheduler_e2e_duration_seconds,info}`.
+//!   `inference_extension_{scheduler_e2e_duration_seconds,plugin_duration_seconds,
+//!   prefix_indexer_hit_ratio,info}`.
 //! * `epp-inference-objective` (GIE v1.1–v1.5): `inference_objective_*` (+`priority` label),
 //!   `inference_pool_*` incl. `average_running_requests`, `inference_extension_*` incl. the per-pod
-//!   routing split `inference_extension_scheduler_attempts_total{pod_name,…}`.
+//!   routing split `inference_extension_scheduler_attempts_total{pod_name,…}` and flow control
+//!   (`inference_extension_flow_control_*`).
 //! * `epp-llm-d` (llm-d-router ≥ v0.9): canonical `llm_d_epp_*` plus the deprecated twins it still
 //!   dual-emits (REPORT.md §2.4).
 //!
@@ -45,6 +47,56 @@ const OUTPUT_TOKENS: &[f64] = &[
 const SCHEDULER: &[f64] = &[
     0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
 ];
+/// Request body sizes: 64 B … 1 GiB, powers of two.
+const REQUEST_SIZES: &[f64] = &[
+    64.0,
+    128.0,
+    256.0,
+    512.0,
+    1024.0,
+    2048.0,
+    4096.0,
+    8192.0,
+    16384.0,
+    32768.0,
+    65536.0,
+    131072.0,
+    262144.0,
+    524288.0,
+    1048576.0,
+    2097152.0,
+    4194304.0,
+    8388608.0,
+    16777216.0,
+    33554432.0,
+    67108864.0,
+    134217728.0,
+    268435456.0,
+    536870912.0,
+    1073741824.0,
+];
+/// Response sizes (upstream's list, including its 32778).
+const RESPONSE_SIZES: &[f64] = &[
+    1.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 4096.0, 8192.0, 16384.0,
+    32778.0, 65536.0,
+];
+const HIT_RATIO: &[f64] = &[0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
+const FLOW_QUEUE: &[f64] = &[
+    0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    60.0,
+];
+/// Bytes per token of a JSON request/response body, and the envelope around them.
+const BYTES_PER_TOKEN: f64 = 4.0;
+const BODY_OVERHEAD_BYTES: f64 = 200.0;
+/// Scheduling plugins every request passes: (extension point, plugin type).
+const PLUGINS: &[(&str, &str)] = &[
+    ("ProfilePicker", "single-profile-handler"),
+    ("Scorer", "prefix-cache-scorer"),
+    ("Scorer", "queue-scorer"),
+    ("Picker", "max-score-picker"),
+];
+/// Flow-control dispatch cycles per second (the dispatcher loop runs regardless of load).
+const DISPATCH_CYCLES_PER_SECOND: f64 = 100.0;
 
 struct Ctx<'a> {
     input: &'a PodMetricsInput,
@@ -92,11 +144,14 @@ pub(super) fn render(input: &PodMetricsInput, generation: MetricsGeneration, t: 
             pool_families(&mut f, &ctx, "inference_pool", Some("llm_d_epp"));
             extension_families(&mut f, &ctx, "llm_d_epp", None, true);
             extension_families(&mut f, &ctx, "inference_extension", Some("llm_d_epp"), true);
+            flow_control_families(&mut f, &ctx, "llm_d_epp", None);
+            flow_control_families(&mut f, &ctx, "inference_extension", Some("llm_d_epp"));
         }
         MetricsGeneration::EppInferenceObjective => {
             request_families(&mut f, &ctx, "inference_objective", false, None);
             pool_families(&mut f, &ctx, "inference_pool", None);
             extension_families(&mut f, &ctx, "inference_extension", None, true);
+            flow_control_families(&mut f, &ctx, "inference_extension", None);
         }
         _ => {
             request_families(&mut f, &ctx, "inference_model", false, None);
@@ -198,6 +253,38 @@ fn request_families(
             ),
         )
         .with_histogram(hist_labels.clone(), GENERAL_LATENCY, count, &e2e),
+    );
+    let request_bytes = LogNormal::from_mean(
+        p.prompt_tokens_per_request.max(0.0) * BYTES_PER_TOKEN + BODY_OVERHEAD_BYTES,
+        2.0,
+    );
+    let response_bytes = LogNormal::from_mean(
+        p.generation_tokens_per_request.max(0.0) * BYTES_PER_TOKEN + BODY_OVERHEAD_BYTES,
+        2.0,
+    );
+    f.push(
+        h(
+            "request_sizes",
+            "request_size_bytes",
+            &helps(
+                format!(
+                    "{subject} requests size distribution in bytes for each model and target model."
+                ),
+                "Request body size distribution in bytes.",
+            ),
+        )
+        .with_histogram(hist_labels.clone(), REQUEST_SIZES, count, &request_bytes),
+    );
+    f.push(
+        h(
+            "response_sizes",
+            "response_size_bytes",
+            &helps(
+                format!("{subject} responses size distribution in bytes for each model and target model."),
+                "Response body size distribution in bytes.",
+            ),
+        )
+        .with_histogram(hist_labels.clone(), RESPONSE_SIZES, count, &response_bytes),
     );
     f.push(
         h(
@@ -446,6 +533,41 @@ fn extension_families(
             f.push(fam);
         }
     }
+    let plugin_time = LogNormal::from_p50_p95(0.0001, 0.0004);
+    let mut plugins = Family::new(
+        &format!("{prefix}_plugin_duration_seconds"),
+        &help(
+            "Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name.",
+            canon("plugin_duration_seconds").as_deref(),
+        ),
+        Kind::Histogram,
+    );
+    for (point, kind) in PLUGINS {
+        plugins = plugins.with_histogram(
+            labels(&[
+                ("extension_point", point),
+                ("plugin_name", kind),
+                ("plugin_type", kind),
+            ]),
+            SCHEDULER,
+            c.rps * c.tc,
+            &plugin_time,
+        );
+    }
+    f.push(plugins);
+    // The prefix index finds about the share of each prompt the model servers' caches hit.
+    let ratio = LogNormal::from_mean(c.input.profile.prefix_hit_ratio.clamp(0.01, 1.0), 1.2);
+    f.push(
+        Family::new(
+            &format!("{prefix}_prefix_indexer_hit_ratio"),
+            &help(
+                "Ratio of prefix length matched to total prefix length in the cache lookup.",
+                canon("prefix_indexer_hit_ratio").as_deref(),
+            ),
+            Kind::Histogram,
+        )
+        .with_histogram(Vec::new(), HIT_RATIO, c.rps * c.tc, &ratio),
+    );
     let build = match c.input.generation {
         MetricsGeneration::EppLlmD => "v0.9.0",
         MetricsGeneration::EppInferenceObjective => "v1.5.0",
@@ -461,5 +583,122 @@ fn extension_families(
             Kind::Gauge,
         )
         .with(labels(&[("build_ref", build), ("commit", "0000000")]), 1.0),
+    );
+}
+
+/// Flow control (GIE ≥ v1.1, llm-d-router): one default flow (`fairness_id="default"`, priority 0)
+/// that admits every request; queue gauges follow the profile's waiting requests.
+fn flow_control_families(f: &mut Vec<Family>, c: &Ctx, prefix: &str, replaced_by: Option<&str>) {
+    let p = &c.input.profile;
+    let name = |n: &str| format!("{prefix}_flow_control_{n}");
+    let text = |t: &str, n: &str| {
+        help(
+            t,
+            replaced_by
+                .map(|r| format!("{r}_flow_control_{n}"))
+                .as_deref(),
+        )
+    };
+    let flow = labels(&[
+        ("fairness_id", "default"),
+        ("inference_pool", c.pool),
+        ("model_name", c.model),
+        ("priority", "0"),
+        ("target_model_name", c.model),
+    ]);
+    let endpoints = c
+        .input
+        .pool
+        .as_ref()
+        .map(|p| p.endpoints.len())
+        .unwrap_or(0) as f64;
+    let queued = p.waiting_per_pod.max(0.0) * endpoints * c.input.share.max(0.0);
+    let mean_request_bytes =
+        p.prompt_tokens_per_request.max(0.0) * BYTES_PER_TOKEN + BODY_OVERHEAD_BYTES;
+    let count = c.rps * c.tc;
+    let wait = LogNormal::from_p50_p95(0.0005, 0.005);
+    let enqueue = LogNormal::from_p50_p95(0.00005, 0.0002);
+    f.push(
+        Family::new(
+            &name("pool_saturation"),
+            &text("Current saturation of the inference pool as seen by flow control (0 = idle, 1 = saturated).", "pool_saturation"),
+            Kind::Gauge,
+        )
+        .with(labels(&[("inference_pool", c.pool)]), p.kv_usage.clamp(0.0, 1.0)),
+    );
+    f.push(
+        Family::new(
+            &name("queue_size"),
+            &text(
+                "Current number of requests held in flow-control queues.",
+                "queue_size",
+            ),
+            Kind::Gauge,
+        )
+        .with(flow.clone(), queued),
+    );
+    f.push(
+        Family::new(
+            &name("queue_bytes"),
+            &text(
+                "Current total byte size of requests held in flow-control queues.",
+                "queue_bytes",
+            ),
+            Kind::Gauge,
+        )
+        .with(flow.clone(), queued * mean_request_bytes),
+    );
+    f.push(
+        Family::new(
+            &name("request_queue_duration_seconds"),
+            &text(
+                "Distribution of the time requests spend in flow-control queues, by outcome.",
+                "request_queue_duration_seconds",
+            ),
+            Kind::Histogram,
+        )
+        .with_histogram(
+            with(&flow, &[("outcome", "Dispatched")]),
+            FLOW_QUEUE,
+            count,
+            &wait,
+        ),
+    );
+    f.push(
+        Family::new(
+            &name("request_enqueue_duration_seconds"),
+            &text(
+                "Distribution of the time taken to enqueue a request, by outcome.",
+                "request_enqueue_duration_seconds",
+            ),
+            Kind::Histogram,
+        )
+        .with_histogram(
+            labels(&[
+                ("fairness_id", "default"),
+                ("outcome", "Enqueued"),
+                ("priority", "0"),
+            ]),
+            SCHEDULER,
+            count,
+            &enqueue,
+        ),
+    );
+    let cycle = LogNormal::from_p50_p95(0.0002, 0.001);
+    f.push(
+        Family::new(
+            &name("dispatch_cycle_duration_seconds"),
+            &text(
+                "Distribution of the duration of one flow-control dispatch cycle.",
+                "dispatch_cycle_duration_seconds",
+            ),
+            Kind::Histogram,
+        )
+        .with_histogram(
+            Vec::new(),
+            SCHEDULER,
+            DISPATCH_CYCLES_PER_SECOND * c.tc,
+            &cycle,
+        ),
     );
 }

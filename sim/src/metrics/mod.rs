@@ -123,7 +123,10 @@ pub fn pod_generation(pod: &Value, kind: PodKind, defaults: &MetricsSpec) -> Met
 }
 
 fn is_vllm_generation(g: MetricsGeneration) -> bool {
-    matches!(g, MetricsGeneration::VllmV0 | MetricsGeneration::VllmV1)
+    matches!(
+        g,
+        MetricsGeneration::VllmV0 | MetricsGeneration::VllmV1Tpot | MetricsGeneration::VllmV1
+    )
 }
 
 /// The pod's `/metrics` text at `elapsed_secs` since simulation start; `None` for pods that are

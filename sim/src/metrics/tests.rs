@@ -294,6 +294,118 @@ fn generation_names_follow_the_report() {
     assert_eq!(a1.generation, MetricsGeneration::VllmV1);
 }
 
+#[test]
+fn vllm_0_9_to_0_10_keeps_the_old_per_token_name() {
+    let (objects, mut config) = cluster();
+    config.metrics.vllm = MetricsGeneration::VllmV1Tpot;
+    let a = pod_metrics_input(&objects, &config, "llm", "qwen-a").unwrap();
+    let text = pod_metrics(&a, 1.0).unwrap();
+    for name in [
+        "# TYPE vllm:kv_cache_usage_perc gauge",
+        "# TYPE vllm:prefix_cache_queries_total counter",
+        "# TYPE vllm:time_per_output_token_seconds histogram",
+        // 0.9's deprecated twins.
+        "# TYPE vllm:gpu_cache_usage_perc gauge",
+        "# TYPE vllm:gpu_prefix_cache_hits_total counter",
+        "vllm:time_per_output_token_seconds_bucket{engine=\"0\",le=\"80.0\",",
+        "# TYPE vllm:request_max_num_generation_tokens histogram",
+    ] {
+        assert!(text.contains(name), "0.9-0.10 lacks {name}");
+    }
+    for absent in [
+        "vllm:inter_token_latency_seconds",
+        "vllm:request_time_per_output_token_seconds",
+        "vllm:num_requests_swapped",
+        "vllm:gpu_prefix_cache_hit_rate",
+    ] {
+        assert!(!text.contains(absent), "0.9-0.10 has {absent}");
+    }
+    // The deprecated counters count the same as their replacements.
+    let e = parse(&text).unwrap();
+    assert_eq!(
+        e.sum("vllm:gpu_prefix_cache_hits_total", &[]),
+        e.sum("vllm:prefix_cache_hits_total", &[])
+    );
+    let annotated = serde_json::from_value::<MetricsGeneration>(json!("vllm-v1-tpot")).unwrap();
+    assert_eq!(annotated, MetricsGeneration::VllmV1Tpot);
+}
+
+#[test]
+fn epp_emits_every_family_the_dashboards_query() {
+    let must = |text: &str, era: &str, names: &[&str]| {
+        for n in names {
+            assert!(text.contains(&format!("# TYPE {n} ")), "{era} lacks {n}");
+        }
+    };
+    let (model, _) = epp_text(MetricsGeneration::EppInferenceModel, true, 1.0);
+    must(
+        &model,
+        "model",
+        &[
+            "inference_model_request_sizes",
+            "inference_model_response_sizes",
+            "inference_extension_plugin_duration_seconds",
+            "inference_extension_prefix_indexer_hit_ratio",
+        ],
+    );
+    assert!(
+        !model.contains("flow_control"),
+        "flow control arrived in GIE v1.1"
+    );
+    let (objective, _) = epp_text(MetricsGeneration::EppInferenceObjective, true, 1.0);
+    must(
+        &objective,
+        "objective",
+        &[
+            "inference_objective_request_sizes",
+            "inference_objective_response_sizes",
+            "inference_extension_flow_control_pool_saturation",
+            "inference_extension_flow_control_queue_size",
+            "inference_extension_flow_control_queue_bytes",
+            "inference_extension_flow_control_request_queue_duration_seconds",
+            "inference_extension_flow_control_request_enqueue_duration_seconds",
+            "inference_extension_flow_control_dispatch_cycle_duration_seconds",
+        ],
+    );
+    let (llmd, input) = epp_text(MetricsGeneration::EppLlmD, true, 1.0);
+    must(
+        &llmd,
+        "llm-d",
+        &[
+            "llm_d_epp_request_size_bytes",
+            "llm_d_epp_response_size_bytes",
+            "llm_d_epp_plugin_duration_seconds",
+            "llm_d_epp_prefix_indexer_hit_ratio",
+            "llm_d_epp_flow_control_queue_size",
+            "llm_d_epp_flow_control_request_queue_duration_seconds",
+            "inference_extension_flow_control_queue_size",
+        ],
+    );
+    assert!(llmd.contains(
+        "# HELP inference_extension_flow_control_queue_size [ALPHA] [Deprecated: Use llm_d_epp_flow_control_queue_size]"
+    ));
+    // Every request is admitted once by flow control and passes every scheduling plugin once.
+    let at = |t: f64| parse(&pod_metrics(&input, t).unwrap()).unwrap();
+    let (e1, e2) = (at(1.0), at(61.0));
+    let rate = |name: &str, m: &[(&str, &str)]| (e2.sum(name, m) - e1.sum(name, m)) / 60.0;
+    let requests = rate("llm_d_epp_request_total", &[]);
+    assert!(requests > 0.0);
+    assert!(close(
+        rate(
+            "llm_d_epp_flow_control_request_queue_duration_seconds_count",
+            &[("outcome", "Dispatched")]
+        ),
+        requests
+    ));
+    assert!(close(
+        rate(
+            "llm_d_epp_plugin_duration_seconds_count",
+            &[("plugin_type", "queue-scorer")]
+        ),
+        requests
+    ));
+}
+
 fn epp_text(generation: MetricsGeneration, in_loop: bool, t: f64) -> (String, PodMetricsInput) {
     let (mut objects, mut config) = cluster();
     objects.push(

@@ -1,4 +1,7 @@
-//! vLLM `/metrics` for the V0 and V1 engines (prometheus_client formatting).
+//! vLLM `/metrics` for the V0 engine, the V1 engine of vLLM 0.9–0.10 (`vllm-v1-tpot`: current cache
+//! names plus 0.9's deprecated `gpu_*` twins, per-token latency still
+//! `time_per_output_token_seconds`, no per-request TPOT) and the V1 engine ≥ 0.11
+//! (prometheus_client formatting).
 //!
 //! Decode/both pods carry the request side (requests, generation tokens, latencies); when the
 //! service has prefill pods, prompt-side counters (prompt tokens, prefix cache, prompt-length and
@@ -78,7 +81,9 @@ pub(super) fn render(
 ) -> String {
     let p = &input.profile;
     let l = load(input, kind);
-    let v1 = generation == MetricsGeneration::VllmV1;
+    // `v1`: the V1 engine (engine label, current cache names); `itl_renamed`: ≥ 0.11 names.
+    let v1 = generation != MetricsGeneration::VllmV0;
+    let itl_renamed = generation == MetricsGeneration::VllmV1;
     let model = input.model_name.as_str();
     let base = || {
         if v1 {
@@ -106,6 +111,8 @@ pub(super) fn render(
     let inference = LogNormal::from_p50_p95(p.e2e_p50_seconds * 0.95, p.e2e_p95_seconds * 0.95);
     let prompt_len = LogNormal::from_mean(p.prompt_tokens_per_request, 2.0);
     let gen_len = LogNormal::from_mean(p.generation_tokens_per_request, 2.0);
+    // Clients ask for more tokens than they get (max_tokens is an upper bound).
+    let max_gen = LogNormal::from_mean(p.generation_tokens_per_request * 2.0, 1.5);
     let itl_count = l.requests * (p.generation_tokens_per_request - 1.0).max(0.0);
     let ok = (l.requests - l.errors).max(0.0);
 
@@ -161,6 +168,33 @@ pub(super) fn render(
                 l.prompt_tokens * p.prefix_hit_ratio.clamp(0.0, 1.0) * t,
             ),
         );
+        if !itl_renamed {
+            // vLLM 0.9 still shows the names it deprecated (hidden from 0.10 on).
+            f.push(
+                gauge(
+                    "vllm:gpu_cache_usage_perc",
+                    "GPU KV-cache usage. 1 means 100 percent usage. DEPRECATED: Use vllm:kv_cache_usage_perc instead.",
+                )
+                .with(base(), p.kv_usage),
+            );
+            f.push(
+                counter(
+                    "vllm:gpu_prefix_cache_queries_total",
+                    "GPU prefix cache queries, in terms of number of queried tokens. DEPRECATED: Use vllm:prefix_cache_queries instead.",
+                )
+                .with(base(), l.prompt_tokens * t),
+            );
+            f.push(
+                counter(
+                    "vllm:gpu_prefix_cache_hits_total",
+                    "GPU prefix cache hits, in terms of number of cached tokens. DEPRECATED: Use vllm:prefix_cache_hits instead.",
+                )
+                .with(
+                    base(),
+                    l.prompt_tokens * p.prefix_hit_ratio.clamp(0.0, 1.0) * t,
+                ),
+            );
+        }
     } else {
         f.push(
             gauge(
@@ -254,7 +288,7 @@ pub(super) fn render(
         )
         .with_histogram(base(), ttft_b, l.requests * t, &ttft),
     );
-    if v1 {
+    if itl_renamed {
         f.push(
             hist(
                 "vllm:inter_token_latency_seconds",
@@ -332,6 +366,13 @@ pub(super) fn render(
             "Number of generation tokens processed.",
         )
         .with_histogram(base(), TOKENS_125, l.requests * t, &gen_len),
+    );
+    f.push(
+        hist(
+            "vllm:request_max_num_generation_tokens",
+            "Histogram of maximum number of requested generation tokens.",
+        )
+        .with_histogram(base(), TOKENS_125, l.requests * t, &max_gen),
     );
     let success = counter(
         "vllm:request_success_total",

@@ -394,6 +394,9 @@ fn generations(names: &[String]) -> (bool, bool, Vec<String>) {
     if vllm {
         words.push(match naming.vllm {
             VllmGeneration::V1 => "vLLM current names (kv_cache_usage_perc)".to_string(),
+            VllmGeneration::V1Tpot => {
+                "vLLM 0.9-0.10 names (kv_cache_usage_perc, time_per_output_token)".to_string()
+            }
             VllmGeneration::V0 => "vLLM legacy names (gpu_cache_usage_perc)".to_string(),
         });
     }
