@@ -2,7 +2,7 @@
 //! datasource (current token, matched instance) and dashboards whose queries use metric names
 //! that exist.
 
-use super::{expr_naming, is_openshift, naming};
+use super::{KSERVE_PREFIX, VLLM_PREFIX, expr_naming, is_openshift, naming};
 use crate::cluster::Model;
 use crate::cluster::model::{
     DashboardSource, GrafanaDatasource, ListState, TokenSecret, condition, keys,
@@ -424,25 +424,27 @@ pub fn grafana_dashboards(m: &Model) -> Vec<CheckResult> {
                 return ok(ID, &subject, format!("{} queries (metric naming of the cluster unknown)", exprs.len()));
             };
             let from = if n.live { "Thanos" } else { "the KServe PodMonitors" };
+            let unprefixed = format!("{VLLM_PREFIX}*");
+            let kserve = format!("{KSERVE_PREFIX}{VLLM_PREFIX}*");
             if plain && !n.plain && n.prefixed {
                 return error(ID, &subject, format!(
-                    "queries vllm:* but this cluster stores kserve_vllm:* (per {from}): its panels show No data"
+                    "queries {unprefixed} but this cluster stores {kserve} (per {from}): its panels show No data"
                 ))
                 .fix(INSTALL)
                 .hint("KServe's monitors rename every scraped series with a kserve_ prefix; dashboards must query those names");
             }
             if prefixed && !n.prefixed && n.plain {
                 return error(ID, &subject, format!(
-                    "queries kserve_vllm:* but this cluster stores vllm:* (per {from}): its panels show No data"
+                    "queries {kserve} but this cluster stores {unprefixed} (per {from}): its panels show No data"
                 ))
                 .fix(INSTALL)
                 .hint("only the prefixed monitors rename series to kserve_*; this cluster keeps the upstream names");
             }
             let names = match (prefixed, plain) {
-                (true, false) => "kserve_vllm:*",
-                (false, true) => "vllm:*",
-                (true, true) => "vllm:* and kserve_vllm:*",
-                (false, false) => "no vLLM",
+                (true, false) => kserve,
+                (false, true) => unprefixed,
+                (true, true) => format!("{unprefixed} and {kserve}"),
+                (false, false) => "no vLLM".to_string(),
             };
             ok(ID, &subject, format!("{} queries on {names} names, which exist", exprs.len()))
         })
