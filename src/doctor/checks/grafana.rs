@@ -780,4 +780,83 @@ mod tests {
             "not synchronized",
         );
     }
+
+    /// Unreadable inputs, plain Kubernetes, and dashboards doctor cannot judge.
+    #[test]
+    fn remaining_grafana_branches() {
+        let forbid = |key: &'static str| {
+            move |s: &mut crate::cluster::model::Snapshot| {
+                s.lists
+                    .insert(key.into(), ListState::Forbidden("forbidden".into()));
+            }
+        };
+        expect(
+            &with(forbid(keys::GRAFANAS), grafana_operator),
+            Status::Warn,
+            "cannot list Grafana CRs: not permitted (forbidden)",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.lists
+                        .insert(keys::GRAFANAS.into(), ListState::NotInstalled);
+                    s.lists
+                        .insert(keys::CLUSTERVERSIONS.into(), ListState::NotInstalled);
+                    s.cluster.openshift_version = None;
+                },
+                grafana_operator,
+            ),
+            Status::Skipped,
+            "plain Kubernetes without the Grafana Operator",
+        );
+        expect(
+            &with(forbid(keys::TOKEN_SECRETS), grafana_token),
+            Status::Skipped,
+            "cannot list ServiceAccount token Secrets: not permitted (forbidden)",
+        );
+        expect(
+            &with(forbid(keys::CLUSTERROLEBINDINGS), grafana_rbac),
+            Status::Skipped,
+            "cannot list ClusterRoleBindings: not permitted (forbidden)",
+        );
+        expect(
+            &with(
+                |s| {
+                    forbid(keys::TOKEN_SECRETS)(s);
+                    let d = &mut s.grafana.datasources[0];
+                    d.token_placeholder = false;
+                    d.secret_values.clear();
+                    d.literal_token = Some(fingerprint("some-token"));
+                },
+                grafana_datasource,
+            ),
+            Status::Warn,
+            "could not compare it with the token Secrets",
+        );
+        expect(
+            &with(
+                |s| s.grafana.datasources[0].secret_values.clear(),
+                grafana_datasource,
+            ),
+            Status::Error,
+            "placeholder but valuesFrom names no Secret",
+        );
+        let r = with(
+            |s| {
+                s.grafana.dashboards[0].exprs = None;
+                s.grafana.dashboards[0].content_error = Some("configMapRef not readable".into());
+            },
+            grafana_dashboards,
+        );
+        expect(
+            &r,
+            Status::Ok,
+            "content not inspected (configMapRef not readable)",
+        );
+        expect(
+            &with(|s| s.pod_monitors.clear(), grafana_dashboards),
+            Status::Ok,
+            "metric naming of the cluster unknown",
+        );
+    }
 }

@@ -953,4 +953,58 @@ mod tests {
         );
         assert!(!r[0].message.contains("router-scheduler"), "{r:#?}");
     }
+
+    /// What doctor could not read is skipped with the reason, never an error.
+    #[test]
+    fn unreadable_inputs_are_skipped_with_the_reason() {
+        let forbid = |key: &'static str| {
+            move |s: &mut crate::cluster::model::Snapshot| {
+                s.lists
+                    .insert(key.into(), ListState::Forbidden("pods is forbidden".into()));
+            }
+        };
+        expect(
+            &with(forbid(keys::UWM_PODS), uwm_prometheus),
+            Status::Skipped,
+            "cannot list the pods: ",
+        );
+        expect(
+            &with(forbid(keys::THANOS_SERVICE), thanos_querier),
+            Status::Skipped,
+            "cannot read the Service: ",
+        );
+        expect(
+            &with(forbid(keys::THANOS_ROUTE), thanos_querier),
+            Status::Warn,
+            "Route not readable",
+        );
+        expect(
+            &with(forbid(keys::PODMONITORS), vllm_scrape),
+            Status::Skipped,
+            "cannot list PodMonitors: ",
+        );
+        expect(
+            &with(forbid(keys::SERVICEMONITORS), epp_scrape),
+            Status::Skipped,
+            "cannot list ServiceMonitors: ",
+        );
+        let r = with(forbid(keys::TOKEN_SECRETS), epp_scrape);
+        all_ok(&r);
+        assert!(r[0].message.contains("token not verified"), "{r:#?}");
+        let plain = |s: &mut crate::cluster::model::Snapshot| {
+            s.lists
+                .insert(keys::CLUSTERVERSIONS.into(), ListState::NotInstalled);
+            s.cluster.openshift_version = None;
+        };
+        expect(
+            &with(plain, uwm_prometheus),
+            Status::Skipped,
+            "not OpenShift",
+        );
+        expect(
+            &with(plain, thanos_querier),
+            Status::Skipped,
+            "not OpenShift",
+        );
+    }
 }

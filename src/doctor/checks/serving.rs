@@ -1328,4 +1328,59 @@ mod tests {
             "user workload monitoring is off",
         );
     }
+
+    /// Branches the per-check tests above leave out: stopped services, a missing route, an
+    /// unreadable EndpointPickerConfig, no pods to inspect.
+    #[test]
+    fn remaining_serving_branches() {
+        let r = with(
+            |s| s.pods.retain(|p| !p.name.contains("router-scheduler")),
+            epp_pod,
+        );
+        expect(&r, Status::Error, "no scheduler (EPP) pod");
+        assert!(
+            r[0].fix
+                .as_deref()
+                .unwrap()
+                .contains("describe deployment qwen-kserve-router-scheduler")
+        );
+        expect(
+            &with(
+                |s| {
+                    s.pods.retain(|p| !p.name.contains("router-scheduler"));
+                    s.llmisvcs[0].stopped = true;
+                },
+                epp_pod,
+            ),
+            Status::Info,
+            "no EPP pod (stopped)",
+        );
+        let r = with(|s| s.routes.clear(), httproute);
+        expect(
+            &r,
+            Status::Error,
+            "no HTTPRoute for qwen (expected qwen-kserve-route)",
+        );
+        assert_eq!(r[0].subject, "demo/qwen");
+        expect(
+            &with(
+                |s| {
+                    s.pods[2].containers[0]
+                        .args
+                        .extend(["--config-file".into(), "/etc/epp.yaml".into()]);
+                },
+                prefix_caching,
+            ),
+            Status::Skipped,
+            "EndpointPickerConfig unknown",
+        );
+        expect(
+            &with(
+                |s| s.pods.retain(|p| !p.name.starts_with("qwen-kserve-5f")),
+                prefix_caching,
+            ),
+            Status::Skipped,
+            "no vLLM pods to inspect",
+        );
+    }
 }
