@@ -9,6 +9,8 @@
 //! - the scenario registry's `expected` findings, live ones included: with monitoring on, the
 //!   errors and warnings of the whole report are exactly those.
 //!
+//! The README's `seed-day0` output must be what the binary prints (ports aside).
+//!
 //! The worlds run a few at a time (each has its own Prometheus); each waits until every scrape
 //! target has been scraped [`SCRAPES`] times, polled with a deadline. `large` is left out: its
 //! 1,300 pods scraped every second would swamp a small machine (doctor_scale.rs covers it).
@@ -29,6 +31,8 @@ const PARALLEL: usize = 6;
 /// `rate()` over doctor's window to reflect the configured traffic split.
 const SCRAPES: usize = 5;
 const MODEL: &str = "my-first-model/qwen3-0-6b";
+/// The scenario whose `doctor` table the README shows.
+const README_SCENARIO: &str = "seed-day0";
 
 type Row = (String, String, String);
 
@@ -122,6 +126,8 @@ async fn wait_for_scrapes(sim: &support::Sim) {
 
 struct Outcome {
     scenario: &'static str,
+    /// The default table (`seed-day0` only: the README shows it).
+    table: Option<String>,
     live: BTreeSet<Row>,
     findings: BTreeSet<Row>,
     code: Option<i32>,
@@ -132,6 +138,12 @@ async fn doctor_with_monitoring(scenario: &'static str) -> Outcome {
     let sim = support::start(scenario, true).await;
     wait_for_scrapes(&sim).await;
     let out = sim.run(&["doctor", "-o", "json"]).await;
+    let table = if scenario == README_SCENARIO {
+        let out = sim.run(&["doctor", "--color", "never"]).await;
+        Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        None
+    };
     sim.world.shutdown().await;
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -150,6 +162,7 @@ async fn doctor_with_monitoring(scenario: &'static str) -> Outcome {
     let is_live = |c: &&Value| LIVE.contains(&c["id"].as_str().unwrap());
     Outcome {
         scenario,
+        table,
         live: checks.iter().filter(is_live).map(as_row).collect(),
         findings: checks
             .iter()
@@ -215,6 +228,22 @@ async fn live_checks_on_every_scenario() {
             ));
         }
     }
+    let table = outcomes
+        .iter()
+        .find_map(|o| o.table.clone())
+        .expect("seed-day0 ran");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let shown = readme
+        .split_once("$ oc llmd doctor\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .expect("README shows `$ oc llmd doctor` output");
+    assert_eq!(
+        without_ports(shown),
+        without_ports(&table),
+        "the README's seed-day0 doctor output is stale; paste the real one"
+    );
     eprintln!(
         "{} scenarios with monitoring in {:?}",
         outcomes.len(),
@@ -226,4 +255,18 @@ async fn live_checks_on_every_scenario() {
         mismatches.len(),
         mismatches.join("\n")
     );
+}
+
+/// `127.0.0.1:PORT` → `127.0.0.1:PORT` with the (random) port blanked.
+fn without_ports(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("127.0.0.1:") {
+        let (head, tail) = rest.split_at(i + "127.0.0.1:".len());
+        out.push_str(head);
+        out.push_str("PORT");
+        rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
 }
