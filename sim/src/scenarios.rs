@@ -116,7 +116,8 @@ static SCENARIOS: &[Scenario] = &[
             finding("grafana-instance", CLUSTER_WIDE),
             finding("extproc-wiring", GATEWAY),
             finding("epp-tls", MODEL),
-            finding("epp-in-loop", MODEL),
+            // The EPP is bypassed here too, but with UWM off Thanos holds no request counters:
+            // doctor's live epp-in-loop is skipped (the cause is reported by extproc-wiring).
         ],
         source: Source::File(include_str!("../../scenarios/seed-day0.yaml")),
     },

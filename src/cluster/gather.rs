@@ -483,7 +483,7 @@ pub async fn gather(cluster: &Cluster, scope: &Scope, server_version: Option<Str
     snap.scope = scope.namespace().map(str::to_string);
     snap.access = access;
     second_pass(cluster, &mut snap).await;
-    snap.live_reason = Some("no Prometheus gatherer wired into doctor yet".into());
+    snap.live_reason = Some("live metrics not gathered".into());
     snap
 }
 

@@ -48,7 +48,7 @@ async fn facts(
         Some(url) => endpoint::from_url(url, prom, global).await,
         None => endpoint::from_route(cluster, prom, global).await,
     }
-    .map_err(|e| format!("Thanos not queried: {}", e.message))?;
+    .map_err(|e| e.message)?;
     let source = endpoint.config.url.clone();
     let mut config = endpoint.config;
     // doctor must stay quick when Thanos hangs: live facts are a bonus, not a blocker.
@@ -125,12 +125,8 @@ async fn facts(
             }
         }
     }
-    // A service with vLLM traffic and no EPP series at all: the EPP counted nothing.
-    for rates in live.request_rates.values_mut() {
-        if rates.epp_per_second.is_none() && epp_q.is_some() {
-            rates.epp_per_second = Some(0.0);
-        }
-    }
+    // A service without EPP request series keeps `epp_per_second: None`: whether that means "the
+    // EPP counted nothing" or "the EPP is not scraped" is the check's call (series_per_pod).
     Ok(live)
 }
 

@@ -34,6 +34,8 @@ use crate::error::Error;
 
 /// The series-name prefix added by OpenShift AI's metric relabelling.
 pub const KSERVE_PREFIX: &str = "kserve_";
+/// vLLM's own metric namespace: every vLLM series name in the table starts with it.
+pub const VLLM_NAME_PREFIX: &str = "vllm:";
 /// Label KServe's monitors add with the LLMInferenceService name (OpenShift AI relabelling).
 pub const LLM_ISVC_NAME_LABEL: &str = "llm_isvc_name";
 /// vLLM's served-model-name label (also on EPP request metrics).
@@ -936,6 +938,23 @@ mod tests {
         for c in &all {
             let some = Naming::variants().iter().any(|n| n.series(*c).is_some());
             assert!(some, "{c:?} has no series in any naming");
+        }
+    }
+
+    #[test]
+    fn vllm_series_and_only_they_live_in_the_vllm_namespace() {
+        for n in Naming::variants()
+            .into_iter()
+            .filter(|n| n.prefix == Prefix::None)
+        {
+            for c in Concept::all() {
+                let Some(series) = n.series(c) else { continue };
+                assert_eq!(
+                    series.starts_with(VLLM_NAME_PREFIX),
+                    c.component() == Component::Vllm,
+                    "{series}"
+                );
+            }
         }
     }
 

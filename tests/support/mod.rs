@@ -16,9 +16,17 @@ pub struct Sim {
 
 /// Start scenario `name` (monitoring off unless asked) and write its kubeconfigs.
 pub async fn start(name: &str, monitoring: bool) -> Sim {
+    start_with(name, monitoring, &[]).await
+}
+
+/// Start scenario `name` with `overlays` (scenario YAML texts) loaded after it, the way a failure
+/// scenario overlays its base: later documents replace, `SimConfig.spec.remove` deletes. Each user
+/// of the merged SimConfig gets a kubeconfig next to the admin one (`kubeconfig.<user>`).
+pub async fn start_with(name: &str, monitoring: bool, overlays: &[&str]) -> Sim {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let fixtures =
+    let mut fixtures =
         llmd_sim::scenarios::fixtures(name).unwrap_or_else(|| panic!("no scenario {name}"));
+    fixtures.extend(overlays.iter().map(|o| o.to_string()));
     let world = World::start(WorldOptions {
         sim: SimOptions::new(fixtures),
         monitoring,
@@ -36,11 +44,23 @@ pub async fn start(name: &str, monitoring: bool) -> Sim {
 }
 
 impl Sim {
+    /// The kubeconfig of scenario user `user` (written by [`start_with`]).
+    pub fn kubeconfig_of(&self, user: &str) -> PathBuf {
+        let mut path = self.kubeconfig.clone().into_os_string();
+        path.push(format!(".{user}"));
+        PathBuf::from(path)
+    }
+
     /// The real binary with this cluster's admin kubeconfig (KUBECONFIG and HOME isolated).
     pub fn cmd(&self) -> Command {
+        self.cmd_with(&self.kubeconfig)
+    }
+
+    /// The real binary with another kubeconfig (e.g. a scenario user's, [`Sim::kubeconfig_of`]).
+    pub fn cmd_with(&self, kubeconfig: &std::path::Path) -> Command {
         let mut c = Command::new(assert_cmd::cargo::cargo_bin("kubectl-llmd"));
         c.arg("--kubeconfig")
-            .arg(&self.kubeconfig)
+            .arg(kubeconfig)
             .env_remove("KUBECONFIG")
             .env("HOME", self.dir.path());
         c
@@ -48,7 +68,12 @@ impl Sim {
 
     /// Run the binary off the async runtime's threads.
     pub async fn run(&self, args: &[&str]) -> Output {
-        let mut c = self.cmd();
+        self.run_with(&self.kubeconfig.clone(), args).await
+    }
+
+    /// [`Sim::run`] with another kubeconfig.
+    pub async fn run_with(&self, kubeconfig: &std::path::Path, args: &[&str]) -> Output {
+        let mut c = self.cmd_with(kubeconfig);
         c.args(args);
         tokio::task::spawn_blocking(move || c.output().unwrap())
             .await

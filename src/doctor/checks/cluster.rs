@@ -294,4 +294,26 @@ mod tests {
         );
         expect(&r, Status::Warn, "list grafanas.grafana.integreatly.org");
     }
+
+    #[test]
+    fn unreachable_without_a_message_names_the_server() {
+        let r = with(
+            |s| {
+                s.cluster.reachable = false;
+                s.cluster.error = None;
+            },
+            cluster_reachable,
+        );
+        expect(&r, Status::Error, "cannot reach ");
+        assert_eq!(
+            r[0].fix.as_deref(),
+            Some(
+                format!(
+                    "oc login {}",
+                    r[0].message.trim_start_matches("cannot reach ")
+                )
+                .as_str()
+            )
+        );
+    }
 }

@@ -613,6 +613,58 @@ mod tests {
         );
     }
 
+    /// Non-Istio gateways, unreadable EnvoyFilters or Gateways, and malformed cluster names.
+    #[test]
+    fn extproc_and_gateway_edge_cases() {
+        let r = with(
+            |s| s.gateway_classes[0].controller = "example.com/other".into(),
+            extproc_wiring,
+        );
+        expect(&r, Status::Info, "is not Istio: not checked");
+        expect(
+            &with(
+                |s| {
+                    s.lists
+                        .insert(keys::ENVOYFILTERS.into(), ListState::Forbidden("x".into()));
+                },
+                extproc_wiring,
+            ),
+            Status::Skipped,
+            "cannot list EnvoyFilters (see permissions)",
+        );
+        expect(
+            &with(
+                |s| s.envoy_filters[0].patches[0].cluster_name = Some("my-epp".into()),
+                extproc_wiring,
+            ),
+            Status::Error,
+            "\"my-epp\", which is not an outbound|<port>||<service> cluster",
+        );
+        expect(
+            &with(
+                |s| s.envoy_filters[0].patches[0].cluster_name = None,
+                extproc_wiring,
+            ),
+            Status::Error,
+            "Istio's default (dummy)",
+        );
+        for id_check in [gateway_address, istio_inference_support, extproc_wiring] {
+            expect(
+                &with(
+                    |s| {
+                        s.lists.insert(
+                            keys::GATEWAYS_INGRESS.into(),
+                            ListState::Forbidden("x".into()),
+                        );
+                    },
+                    id_check,
+                ),
+                Status::Skipped,
+                "cannot list Gateways in openshift-ingress",
+            );
+        }
+    }
+
     #[test]
     fn cluster_names_parse() {
         assert_eq!(

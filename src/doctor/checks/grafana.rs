@@ -2,7 +2,7 @@
 //! datasource (current token, matched instance) and dashboards whose queries use metric names
 //! that exist.
 
-use super::{expr_naming, is_openshift, naming};
+use super::{KSERVE_PREFIX, VLLM_PREFIX, expr_naming, is_openshift, naming};
 use crate::cluster::Model;
 use crate::cluster::model::{
     DashboardSource, GrafanaDatasource, ListState, TokenSecret, condition, keys,
@@ -424,25 +424,27 @@ pub fn grafana_dashboards(m: &Model) -> Vec<CheckResult> {
                 return ok(ID, &subject, format!("{} queries (metric naming of the cluster unknown)", exprs.len()));
             };
             let from = if n.live { "Thanos" } else { "the KServe PodMonitors" };
+            let unprefixed = format!("{VLLM_PREFIX}*");
+            let kserve = format!("{KSERVE_PREFIX}{VLLM_PREFIX}*");
             if plain && !n.plain && n.prefixed {
                 return error(ID, &subject, format!(
-                    "queries vllm:* but this cluster stores kserve_vllm:* (per {from}): its panels show No data"
+                    "queries {unprefixed} but this cluster stores {kserve} (per {from}): its panels show No data"
                 ))
                 .fix(INSTALL)
                 .hint("KServe's monitors rename every scraped series with a kserve_ prefix; dashboards must query those names");
             }
             if prefixed && !n.prefixed && n.plain {
                 return error(ID, &subject, format!(
-                    "queries kserve_vllm:* but this cluster stores vllm:* (per {from}): its panels show No data"
+                    "queries {kserve} but this cluster stores {unprefixed} (per {from}): its panels show No data"
                 ))
                 .fix(INSTALL)
                 .hint("only the prefixed monitors rename series to kserve_*; this cluster keeps the upstream names");
             }
             let names = match (prefixed, plain) {
-                (true, false) => "kserve_vllm:*",
-                (false, true) => "vllm:*",
-                (true, true) => "vllm:* and kserve_vllm:*",
-                (false, false) => "no vLLM",
+                (true, false) => kserve,
+                (false, true) => unprefixed,
+                (true, true) => format!("{unprefixed} and {kserve}"),
+                (false, false) => "no vLLM".to_string(),
             };
             ok(ID, &subject, format!("{} queries on {names} names, which exist", exprs.len()))
         })
@@ -776,6 +778,85 @@ mod tests {
             ),
             Status::Error,
             "not synchronized",
+        );
+    }
+
+    /// Unreadable inputs, plain Kubernetes, and dashboards doctor cannot judge.
+    #[test]
+    fn remaining_grafana_branches() {
+        let forbid = |key: &'static str| {
+            move |s: &mut crate::cluster::model::Snapshot| {
+                s.lists
+                    .insert(key.into(), ListState::Forbidden("forbidden".into()));
+            }
+        };
+        expect(
+            &with(forbid(keys::GRAFANAS), grafana_operator),
+            Status::Warn,
+            "cannot list Grafana CRs: not permitted (forbidden)",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.lists
+                        .insert(keys::GRAFANAS.into(), ListState::NotInstalled);
+                    s.lists
+                        .insert(keys::CLUSTERVERSIONS.into(), ListState::NotInstalled);
+                    s.cluster.openshift_version = None;
+                },
+                grafana_operator,
+            ),
+            Status::Skipped,
+            "plain Kubernetes without the Grafana Operator",
+        );
+        expect(
+            &with(forbid(keys::TOKEN_SECRETS), grafana_token),
+            Status::Skipped,
+            "cannot list ServiceAccount token Secrets: not permitted (forbidden)",
+        );
+        expect(
+            &with(forbid(keys::CLUSTERROLEBINDINGS), grafana_rbac),
+            Status::Skipped,
+            "cannot list ClusterRoleBindings: not permitted (forbidden)",
+        );
+        expect(
+            &with(
+                |s| {
+                    forbid(keys::TOKEN_SECRETS)(s);
+                    let d = &mut s.grafana.datasources[0];
+                    d.token_placeholder = false;
+                    d.secret_values.clear();
+                    d.literal_token = Some(fingerprint("some-token"));
+                },
+                grafana_datasource,
+            ),
+            Status::Warn,
+            "could not compare it with the token Secrets",
+        );
+        expect(
+            &with(
+                |s| s.grafana.datasources[0].secret_values.clear(),
+                grafana_datasource,
+            ),
+            Status::Error,
+            "placeholder but valuesFrom names no Secret",
+        );
+        let r = with(
+            |s| {
+                s.grafana.dashboards[0].exprs = None;
+                s.grafana.dashboards[0].content_error = Some("configMapRef not readable".into());
+            },
+            grafana_dashboards,
+        );
+        expect(
+            &r,
+            Status::Ok,
+            "content not inspected (configMapRef not readable)",
+        );
+        expect(
+            &with(|s| s.pod_monitors.clear(), grafana_dashboards),
+            Status::Ok,
+            "metric naming of the cluster unknown",
         );
     }
 }

@@ -190,17 +190,18 @@ pub struct Naming {
     pub live: bool,
 }
 
-pub const VLLM_PREFIX: &str = "vllm:";
+/// vLLM's metric namespace and OpenShift AI's relabelling prefix, from the one naming table.
+pub const VLLM_PREFIX: &str = crate::metrics::naming::VLLM_NAME_PREFIX;
 pub const KSERVE_PREFIX: &str = crate::metrics::naming::KSERVE_PREFIX;
 
 /// Naming from live metric names if queried, else from the PodMonitors selecting vLLM pods
 /// (a `kserve_` metricRelabeling ⇒ prefixed; a monitor without one ⇒ plain). None: unknown.
 pub fn naming(m: &Model) -> Option<Naming> {
     if let Some(live) = &m.snap.live {
-        let prefixed = live
-            .metric_names
-            .iter()
-            .any(|n| n.starts_with("kserve_vllm:"));
+        let prefixed = live.metric_names.iter().any(|n| {
+            n.strip_prefix(KSERVE_PREFIX)
+                .is_some_and(|rest| rest.starts_with(VLLM_PREFIX))
+        });
         let plain = live.metric_names.iter().any(|n| n.starts_with(VLLM_PREFIX));
         return Some(Naming {
             prefixed,

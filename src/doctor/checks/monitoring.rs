@@ -1,11 +1,13 @@
 //! Monitoring checks: user workload monitoring, Thanos Querier, the KServe monitors scraping
 //! vLLM and the EPP, and (live) which metric names exist and whether series flow.
 
-use super::{VLLM_PREFIX, is_openshift};
+use std::collections::BTreeSet;
+
+use super::{KSERVE_PREFIX, VLLM_PREFIX, is_openshift};
 use crate::cluster::Model;
 use crate::cluster::model::{ListState, MonitorEndpoint, Pod, keys};
 use crate::cluster::relations::{ServiceRelations, flag_value, main_container, words};
-use crate::doctor::report::{CheckResult, error, ok, skipped, warn};
+use crate::doctor::report::{CheckResult, Status, error, ok, skipped, warn};
 
 const CMC: &str = "openshift-monitoring/cluster-monitoring-config";
 
@@ -413,16 +415,36 @@ fn generations(names: &[String]) -> (bool, bool, Vec<String>) {
     (vllm, epp, words)
 }
 
+/// User workload monitoring is off on this OpenShift cluster (the `uwm-enabled` check fails):
+/// Thanos then holds no llm-d series, and the live checks have nothing to compare.
+pub(super) fn uwm_off(m: &Model) -> bool {
+    uwm_enabled(m).iter().any(|r| r.status == Status::Error)
+}
+
+/// Subjects (`namespace/name` of an LLMInferenceService) for which a static check failed.
+pub(super) fn failing_subjects(results: Vec<CheckResult>) -> BTreeSet<String> {
+    results
+        .into_iter()
+        .filter(|r| r.status == Status::Error)
+        .map(|r| r.subject)
+        .collect()
+}
+
+/// Every service has a failing static scrape check (and there is at least one service).
+fn all_failing(m: &Model, failing: &BTreeSet<String>) -> bool {
+    !m.services.is_empty() && m.services.iter().all(|s| failing.contains(&s.subject()))
+}
+
 pub fn metric_names(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "metric-names";
     let Some(live) = &m.snap.live else {
         return vec![skipped(ID, "", "Thanos not queried")];
     };
     let (vllm, epp, gens) = generations(&live.metric_names);
-    let prefixed = live
-        .metric_names
-        .iter()
-        .any(|n| n.starts_with("kserve_vllm:"));
+    let prefixed = live.metric_names.iter().any(|n| {
+        n.strip_prefix(KSERVE_PREFIX)
+            .is_some_and(|rest| rest.starts_with(VLLM_PREFIX))
+    });
     let plain = live.metric_names.iter().any(|n| n.starts_with(VLLM_PREFIX));
     let prefix = match (prefixed, plain) {
         (true, true) => "both kserve_ and unprefixed names",
@@ -431,11 +453,42 @@ pub fn metric_names(m: &Model) -> Vec<CheckResult> {
         (false, false) => "no vLLM names",
     };
     if !vllm {
+        // A cause another check already reports: say so once, do not cascade.
+        if uwm_off(m) {
+            return vec![skipped(
+                ID,
+                "",
+                format!(
+                    "no vLLM metrics in {}: user workload monitoring is off (see uwm-enabled)",
+                    live.source
+                ),
+            )];
+        }
+        if all_failing(m, &failing_subjects(vllm_scrape(m))) {
+            return vec![skipped(
+                ID,
+                "",
+                format!(
+                    "no vLLM metrics in {}: no vLLM pod is scraped (see vllm-scrape)",
+                    live.source
+                ),
+            )];
+        }
         return vec![error(ID, "", format!("no vLLM metrics in {}", live.source))
             .fix("oc llmd doctor --check vllm-scrape --check uwm-prometheus")
             .hint("dashboards and stats need vLLM series; they exist only once UWM scrapes the vLLM pods")];
     }
     if !epp {
+        if all_failing(m, &failing_subjects(epp_scrape(m))) {
+            return vec![ok(
+                ID,
+                "",
+                format!(
+                    "{prefix}; {}; no EPP metrics: the EPP is not scraped (see epp-scrape)",
+                    gens.join(", ")
+                ),
+            )];
+        }
         return vec![
             warn(
                 ID,
@@ -454,40 +507,70 @@ pub fn metrics_flowing(m: &Model) -> Vec<CheckResult> {
     let Some(live) = &m.snap.live else {
         return vec![skipped(ID, "", "Thanos not queried")];
     };
+    let uwm_off = uwm_off(m);
+    let vllm_unscraped = failing_subjects(vllm_scrape(m));
+    let epp_unscraped = failing_subjects(epp_scrape(m));
     per_service(m, |s| {
         let subject = s.subject();
         let ns = &s.isvc.namespace;
-        let series = |p: &Pod| {
-            live.series_per_pod
-                .get(&format!("{}/{}", p.namespace, p.name))
-                .copied()
-                .unwrap_or(0)
+        let without_series = |pods: &mut dyn Iterator<Item = &Pod>| -> Vec<String> {
+            pods.filter(|p| {
+                live.series_per_pod
+                    .get(&format!("{}/{}", p.namespace, p.name))
+                    .is_none_or(|n| *n == 0)
+            })
+            .map(|p| p.name.clone())
+            .collect()
         };
-        let vllm: Vec<&Pod> = s.all_vllm_pods().collect();
-        if vllm.is_empty() && s.epp_pods.is_empty() {
+        let vllm_count = s.all_vllm_pods().count();
+        if vllm_count == 0 && s.epp_pods.is_empty() {
             return vec![skipped(ID, &subject, "no pods (see vllm-pods, epp-pod)")];
         }
-        let missing: Vec<String> = vllm
-            .iter()
-            .chain(s.epp_pods.iter())
-            .filter(|p| series(p) == 0)
-            .map(|p| p.name.clone())
-            .collect();
-        if missing.is_empty() {
-            vec![ok(
+        let missing_vllm = without_series(&mut s.all_vllm_pods());
+        let missing_epp = without_series(&mut s.epp_pods.iter().copied());
+        if missing_vllm.is_empty() && missing_epp.is_empty() {
+            return vec![ok(
                 ID,
                 &subject,
                 format!(
-                    "series for {} vLLM pod(s) and {} EPP pod(s)",
-                    vllm.len(),
+                    "series for {vllm_count} vLLM pod(s) and {} EPP pod(s)",
                     s.epp_pods.len()
                 ),
-            )]
-        } else {
-            vec![error(ID, &subject, format!("no series in Thanos for {}", missing.join(", ")))
-                .fix(format!("oc -n {ns} get podmonitors,servicemonitors; check the targets in the console under Observe > Targets"))
-                .hint("a pod without series is not scraped: its monitor, port, scheme or token is wrong, or UWM ignores the namespace")]
+            )];
         }
+        // Pods whose missing series another failing check already explains.
+        let mut causes = BTreeSet::new();
+        let mut unexplained = Vec::new();
+        for (missing, static_check, failing) in [
+            (&missing_vllm, "vllm-scrape", &vllm_unscraped),
+            (&missing_epp, "epp-scrape", &epp_unscraped),
+        ] {
+            if missing.is_empty() {
+                continue;
+            }
+            if uwm_off {
+                causes.insert("user workload monitoring is off (see uwm-enabled)".to_string());
+            } else if failing.contains(&subject) {
+                causes.insert(format!("not scraped (see {static_check})"));
+            } else {
+                unexplained.extend(missing.iter().cloned());
+            }
+        }
+        if unexplained.is_empty() {
+            let all: Vec<String> = missing_vllm.iter().chain(&missing_epp).cloned().collect();
+            return vec![skipped(
+                ID,
+                &subject,
+                format!(
+                    "no series in Thanos for {}: {}",
+                    all.join(", "),
+                    causes.into_iter().collect::<Vec<_>>().join("; ")
+                ),
+            )];
+        }
+        vec![error(ID, &subject, format!("no series in Thanos for {}", unexplained.join(", ")))
+            .fix(format!("oc -n {ns} get podmonitors,servicemonitors; check the targets in the console under Observe > Targets"))
+            .hint("a pod without series is not scraped: its monitor, port, scheme or token is wrong, or UWM ignores the namespace")]
     })
 }
 
@@ -734,6 +817,27 @@ mod tests {
             Status::Warn,
             "no EPP metrics",
         );
+        expect(
+            &with(
+                live(|l| l.metric_names = vec!["vllm:num_requests_running".into()]),
+                metric_names,
+            ),
+            Status::Warn,
+            "no prefix; vLLM metrics present but no EPP metrics",
+        );
+        // Both families (RHOAI 3.4 keeps the prefixed and the -default monitors).
+        let r = with(
+            live(|l| {
+                l.metric_names
+                    .push("vllm:e2e_request_latency_seconds_bucket".into())
+            }),
+            metric_names,
+        );
+        all_ok(&r);
+        assert!(
+            r[0].message
+                .starts_with("both kserve_ and unprefixed names")
+        );
         all_ok(&with(live(|_| {}), metrics_flowing));
         let r = with(
             live(|l| {
@@ -742,5 +846,168 @@ mod tests {
             metrics_flowing,
         );
         expect(&r, Status::Error, "qwen-kserve-5f6b7c-bbbbb");
+        assert_eq!(r[0].subject, "demo/qwen");
+        let r = with(
+            live(|l| {
+                l.series_per_pod
+                    .insert("demo/qwen-kserve-router-scheduler-7d9f8-abcde".into(), 0);
+            }),
+            metrics_flowing,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "no series in Thanos for qwen-kserve-router-scheduler",
+        );
+        expect(
+            &with(
+                |s| {
+                    s.live = Some(sample::healthy_live());
+                    s.pods.retain(|p| !p.name.starts_with("qwen-kserve"));
+                },
+                metrics_flowing,
+            ),
+            Status::Skipped,
+            "no pods",
+        );
+    }
+
+    /// A missing series whose cause a static check already reports is not a second error.
+    #[test]
+    fn live_checks_do_not_cascade_static_failures() {
+        let live_without = |f: fn(&mut crate::cluster::model::LiveFacts)| {
+            move |s: &mut crate::cluster::model::Snapshot| {
+                let mut l = sample::healthy_live();
+                f(&mut l);
+                s.live = Some(l);
+            }
+        };
+        let nothing = |l: &mut crate::cluster::model::LiveFacts| {
+            l.metric_names.clear();
+            l.series_per_pod.clear();
+            l.request_rates.clear();
+        };
+        // UWM off: nothing scraped, uwm-enabled reports it.
+        let uwm_off = move |s: &mut crate::cluster::model::Snapshot| {
+            live_without(nothing)(s);
+            s.monitoring.uwm_enabled = Some(false);
+        };
+        expect(
+            &with(uwm_off, metric_names),
+            Status::Skipped,
+            "user workload monitoring is off (see uwm-enabled)",
+        );
+        expect(
+            &with(uwm_off, metrics_flowing),
+            Status::Skipped,
+            "user workload monitoring is off (see uwm-enabled)",
+        );
+        // No PodMonitor: vllm-scrape reports it.
+        let no_podmonitor = move |s: &mut crate::cluster::model::Snapshot| {
+            live_without(|l| {
+                l.metric_names.retain(|n| !n.contains(VLLM_PREFIX));
+                l.series_per_pod
+                    .retain(|k, _| k.contains("router-scheduler"));
+            })(s);
+            s.pod_monitors.clear();
+        };
+        expect(
+            &with(no_podmonitor, metric_names),
+            Status::Skipped,
+            "no vLLM pod is scraped (see vllm-scrape)",
+        );
+        let r = with(no_podmonitor, metrics_flowing);
+        expect(&r, Status::Skipped, "not scraped (see vllm-scrape)");
+        assert!(r[0].message.contains("qwen-kserve-5f6b7c-aaaaa"), "{r:#?}");
+        // No ServiceMonitor: epp-scrape reports it; the vLLM side is still checked.
+        let no_servicemonitor = move |s: &mut crate::cluster::model::Snapshot| {
+            live_without(|l| {
+                l.metric_names.retain(|n| n.contains(VLLM_PREFIX));
+                l.series_per_pod
+                    .retain(|k, _| !k.contains("router-scheduler"));
+            })(s);
+            s.service_monitors.clear();
+        };
+        let r = with(no_servicemonitor, metric_names);
+        all_ok(&r);
+        assert!(
+            r[0].message
+                .contains("the EPP is not scraped (see epp-scrape)")
+        );
+        expect(
+            &with(no_servicemonitor, metrics_flowing),
+            Status::Skipped,
+            "not scraped (see epp-scrape)",
+        );
+        // A vLLM pod without series while its PodMonitor looks right is still an error.
+        let r = with(
+            move |s: &mut crate::cluster::model::Snapshot| {
+                live_without(|l| {
+                    l.series_per_pod.remove("demo/qwen-kserve-5f6b7c-aaaaa");
+                })(s);
+                s.service_monitors.clear();
+            },
+            metrics_flowing,
+        );
+        expect(
+            &r,
+            Status::Error,
+            "no series in Thanos for qwen-kserve-5f6b7c-aaaaa",
+        );
+        assert!(!r[0].message.contains("router-scheduler"), "{r:#?}");
+    }
+
+    /// What doctor could not read is skipped with the reason, never an error.
+    #[test]
+    fn unreadable_inputs_are_skipped_with_the_reason() {
+        let forbid = |key: &'static str| {
+            move |s: &mut crate::cluster::model::Snapshot| {
+                s.lists
+                    .insert(key.into(), ListState::Forbidden("pods is forbidden".into()));
+            }
+        };
+        expect(
+            &with(forbid(keys::UWM_PODS), uwm_prometheus),
+            Status::Skipped,
+            "cannot list the pods: ",
+        );
+        expect(
+            &with(forbid(keys::THANOS_SERVICE), thanos_querier),
+            Status::Skipped,
+            "cannot read the Service: ",
+        );
+        expect(
+            &with(forbid(keys::THANOS_ROUTE), thanos_querier),
+            Status::Warn,
+            "Route not readable",
+        );
+        expect(
+            &with(forbid(keys::PODMONITORS), vllm_scrape),
+            Status::Skipped,
+            "cannot list PodMonitors: ",
+        );
+        expect(
+            &with(forbid(keys::SERVICEMONITORS), epp_scrape),
+            Status::Skipped,
+            "cannot list ServiceMonitors: ",
+        );
+        let r = with(forbid(keys::TOKEN_SECRETS), epp_scrape);
+        all_ok(&r);
+        assert!(r[0].message.contains("token not verified"), "{r:#?}");
+        let plain = |s: &mut crate::cluster::model::Snapshot| {
+            s.lists
+                .insert(keys::CLUSTERVERSIONS.into(), ListState::NotInstalled);
+            s.cluster.openshift_version = None;
+        };
+        expect(
+            &with(plain, uwm_prometheus),
+            Status::Skipped,
+            "not OpenShift",
+        );
+        expect(
+            &with(plain, thanos_querier),
+            Status::Skipped,
+            "not OpenShift",
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! whether the EPP is in the request path.
 
 use super::istio_info;
-use super::monitoring::pod_state;
+use super::monitoring::{pod_state, uwm_off};
 use crate::cluster::Model;
 use crate::cluster::model::{Condition, InferencePool, Pod, condition};
 use crate::cluster::relations::{
@@ -622,8 +622,21 @@ pub fn epp_in_loop(m: &Model) -> Vec<CheckResult> {
     let Some(live) = &m.snap.live else {
         return vec![skipped(ID, "", "Thanos not queried")];
     };
+    let uwm_off = uwm_off(m);
     per_service(m, |s| {
         let subject = s.subject();
+        let has_series = |p: &Pod| {
+            live.series_per_pod
+                .get(&format!("{}/{}", p.namespace, p.name))
+                .is_some_and(|n| *n > 0)
+        };
+        if uwm_off {
+            return vec![skipped(
+                ID,
+                &subject,
+                "no request counters: user workload monitoring is off (see uwm-enabled)",
+            )];
+        }
         let Some(rates) = live.request_rates.get(&subject) else {
             return vec![skipped(
                 ID,
@@ -631,6 +644,13 @@ pub fn epp_in_loop(m: &Model) -> Vec<CheckResult> {
                 "no request rates in Thanos for this service",
             )];
         };
+        if rates.vllm_per_second.is_empty() && !s.all_vllm_pods().any(has_series) {
+            return vec![skipped(
+                ID,
+                &subject,
+                "no vLLM series in Thanos: vLLM is not scraped (see metrics-flowing)",
+            )];
+        }
         let vllm_total: f64 = rates.vllm_per_second.values().sum();
         if vllm_total <= 0.0 {
             return vec![info(
@@ -646,6 +666,16 @@ pub fn epp_in_loop(m: &Model) -> Vec<CheckResult> {
             .unwrap_or_else(|| "openshift-ai-inference".into());
         let epp = rates.epp_per_second.unwrap_or(0.0);
         if epp <= 0.0 {
+            // No EPP request series is only proof of a bypass when the EPP itself is scraped.
+            if !s.epp_pods.iter().copied().any(has_series) {
+                return vec![skipped(
+                    ID,
+                    &subject,
+                    format!(
+                        "vLLM serves {vllm_total:.2} req/s; the EPP has no series in Thanos, so its request count is unknown (see epp-scrape)"
+                    ),
+                )];
+            }
             return vec![error(ID, &subject, format!(
                 "vLLM serves {vllm_total:.2} req/s but the EPP saw none: the gateway bypasses the endpoint picker"
             ))
@@ -1200,10 +1230,157 @@ mod tests {
             Status::Warn,
             "split evenly",
         );
+        // vLLM scraped (it has series) but no request counted in the window.
         expect(
             &with(live(|r| r.vllm_per_second.clear()), epp_in_loop),
             Status::Info,
             "no traffic",
+        );
+        expect(
+            &with(
+                live(|r| {
+                    for v in r.vllm_per_second.values_mut() {
+                        *v = 0.0;
+                    }
+                }),
+                epp_in_loop,
+            ),
+            Status::Info,
+            "no traffic",
+        );
+        // No EPP request series while the EPP pod is scraped: the EPP counted nothing.
+        expect(
+            &with(live(|r| r.epp_per_second = None), epp_in_loop),
+            Status::Error,
+            "the EPP saw none",
+        );
+        // Even split without cache-aware scoring is no sign of anything.
+        all_ok(&with(
+            |s| {
+                live(|r| {
+                    for v in r.vllm_per_second.values_mut() {
+                        *v = 2.0;
+                    }
+                })(s);
+                let epp = s
+                    .pods
+                    .iter_mut()
+                    .find(|p| p.name.contains("router-scheduler"))
+                    .unwrap();
+                epp.containers[0].args.push("--config-text".into());
+                epp.containers[0].args.push(
+                    "plugins:\n- type: queue-scorer\n- type: max-score-picker\nschedulingProfiles:\n- name: default\n  plugins:\n  - pluginRef: queue-scorer\n  - pluginRef: max-score-picker\n".into(),
+                );
+            },
+            epp_in_loop,
+        ));
+    }
+
+    #[test]
+    fn epp_in_loop_does_not_blame_the_gateway_for_missing_scrapes() {
+        let unscraped = |pod: &'static str| {
+            move |s: &mut Snapshot| {
+                let mut l = sample::healthy_live();
+                l.series_per_pod.retain(|k, _| !k.contains(pod));
+                if let Some(r) = l.request_rates.get_mut("demo/qwen") {
+                    if pod.contains("router-scheduler") {
+                        r.epp_per_second = None;
+                    } else {
+                        r.vllm_per_second.clear();
+                    }
+                }
+                s.live = Some(l);
+            }
+        };
+        // The EPP is not scraped: no EPP series is no proof of a bypass.
+        let r = with(unscraped("router-scheduler"), epp_in_loop);
+        expect(&r, Status::Skipped, "see epp-scrape");
+        assert_eq!(r[0].subject, "demo/qwen");
+        // vLLM is not scraped: nothing to compare.
+        expect(
+            &with(unscraped("qwen-kserve-5f6b7c-"), epp_in_loop),
+            Status::Skipped,
+            "vLLM is not scraped",
+        );
+        // No rates at all for the service.
+        expect(
+            &with(
+                |s| {
+                    let mut l = sample::healthy_live();
+                    l.request_rates.clear();
+                    s.live = Some(l);
+                },
+                epp_in_loop,
+            ),
+            Status::Skipped,
+            "no request rates",
+        );
+        // User workload monitoring off: say so instead of guessing.
+        expect(
+            &with(
+                |s| {
+                    s.live = Some(sample::healthy_live());
+                    s.monitoring.uwm_enabled = Some(false);
+                },
+                epp_in_loop,
+            ),
+            Status::Skipped,
+            "user workload monitoring is off",
+        );
+    }
+
+    /// Branches the per-check tests above leave out: stopped services, a missing route, an
+    /// unreadable EndpointPickerConfig, no pods to inspect.
+    #[test]
+    fn remaining_serving_branches() {
+        let r = with(
+            |s| s.pods.retain(|p| !p.name.contains("router-scheduler")),
+            epp_pod,
+        );
+        expect(&r, Status::Error, "no scheduler (EPP) pod");
+        assert!(
+            r[0].fix
+                .as_deref()
+                .unwrap()
+                .contains("describe deployment qwen-kserve-router-scheduler")
+        );
+        expect(
+            &with(
+                |s| {
+                    s.pods.retain(|p| !p.name.contains("router-scheduler"));
+                    s.llmisvcs[0].stopped = true;
+                },
+                epp_pod,
+            ),
+            Status::Info,
+            "no EPP pod (stopped)",
+        );
+        let r = with(|s| s.routes.clear(), httproute);
+        expect(
+            &r,
+            Status::Error,
+            "no HTTPRoute for qwen (expected qwen-kserve-route)",
+        );
+        assert_eq!(r[0].subject, "demo/qwen");
+        expect(
+            &with(
+                |s| {
+                    s.pods[2].containers[0]
+                        .args
+                        .extend(["--config-file".into(), "/etc/epp.yaml".into()]);
+                },
+                prefix_caching,
+            ),
+            Status::Skipped,
+            "EndpointPickerConfig unknown",
+        );
+        expect(
+            &with(
+                |s| s.pods.retain(|p| !p.name.starts_with("qwen-kserve-5f")),
+                prefix_caching,
+            ),
+            Status::Skipped,
+            "no vLLM pods to inspect",
         );
     }
 }
