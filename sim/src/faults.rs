@@ -20,6 +20,11 @@ pub enum FaultAction {
     Drop,
     /// Sleep `timeoutMs` (default 60 s) before answering normally: longer than a client's timeout.
     Timeout,
+    /// Answer normally, then change the requested object with the rule's `patch` (a JSON merge
+    /// patch, written by field manager `sim-fault`): "someone else edited it right after you read
+    /// it". The object's resourceVersion moves on, so a write preconditioned on the copy just read
+    /// gets 409 Conflict.
+    Edit,
 }
 
 /// Fail requests to a resource.
@@ -44,6 +49,8 @@ pub struct FaultRule {
     pub timeout_ms: Option<u64>,
     /// Only the first `times` matching requests fail; `None` means every one.
     pub times: Option<u64>,
+    /// For `Edit`: the JSON merge patch applied to the object after the answer.
+    pub patch: Option<serde_json::Value>,
 }
 
 /// Fail the Nth write.
@@ -95,9 +102,14 @@ pub struct FaultState {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     Pass,
-    Status { code: u16, retry_after: Option<u64> },
+    Status {
+        code: u16,
+        retry_after: Option<u64>,
+    },
     Drop,
     Delay(Duration),
+    /// Answer normally, then merge-patch the requested object.
+    EditAfter(serde_json::Value),
 }
 
 impl FaultState {
@@ -157,6 +169,9 @@ impl FaultState {
                 FaultAction::Timeout => {
                     Decision::Delay(Duration::from_millis(r.timeout_ms.unwrap_or(60_000)))
                 }
+                FaultAction::Edit => {
+                    Decision::EditAfter(r.patch.clone().unwrap_or(serde_json::Value::Null))
+                }
             };
         }
         Decision::Pass
@@ -203,5 +218,28 @@ mod tests {
             Decision::Pass,
             "times: 1"
         );
+    }
+
+    #[test]
+    fn edit_rule_passes_the_request_and_carries_its_patch() {
+        let mut f = FaultState::default();
+        let patch = serde_json::json!({"data": {"x": "1"}});
+        f.set(Faults {
+            rules: vec![FaultRule {
+                resource: "configmaps".into(),
+                verb: Some("get".into()),
+                action: FaultAction::Edit,
+                patch: Some(patch.clone()),
+                times: Some(1),
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        assert_eq!(
+            f.decide("", "configmaps", "get", "ns"),
+            Decision::EditAfter(patch)
+        );
+        assert_eq!(f.decide("", "configmaps", "get", "ns"), Decision::Pass);
+        assert_eq!(f.writes, 0, "an edit is not the client's write");
     }
 }
