@@ -3,7 +3,9 @@
 //! Faults are set per run, in-process (`SimCluster::set_faults`, `set_latency`) or over HTTP under
 //! `/_sim/` (see the crate docs). A request is matched against the rules in order; the first match
 //! decides. Writes (create, update, patch, delete, deletecollection) are counted from 1 since the
-//! faults were last set, so "fail the 3rd write" means the third write after `set_faults`.
+//! faults were last set, so "fail the 3rd write" means the third write after `set_faults`. Access
+//! and token reviews (`selfsubjectaccessreviews`, `tokenreviews`, …) are POSTs that store nothing
+//! and are not counted.
 
 use std::time::Duration;
 
@@ -131,10 +133,11 @@ impl FaultState {
 
     /// Decides for a resource request.
     pub fn decide(&mut self, group: &str, resource: &str, verb: &str, namespace: &str) -> Decision {
+        // Access and token reviews are POSTs that store nothing: not writes.
         let is_write = matches!(
             verb,
             "create" | "update" | "patch" | "delete" | "deletecollection"
-        );
+        ) && !resource.ends_with("reviews");
         if is_write {
             self.writes += 1;
             if let Some(nth) = &self.faults.fail_nth_write
@@ -241,5 +244,12 @@ mod tests {
         );
         assert_eq!(f.decide("", "configmaps", "get", "ns"), Decision::Pass);
         assert_eq!(f.writes, 0, "an edit is not the client's write");
+        f.decide(
+            "authorization.k8s.io",
+            "selfsubjectaccessreviews",
+            "create",
+            "",
+        );
+        assert_eq!(f.writes, 0, "a review stores nothing");
     }
 }

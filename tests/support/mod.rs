@@ -16,9 +16,17 @@ pub struct Sim {
 
 /// Start scenario `name` (monitoring off unless asked) and write its kubeconfigs.
 pub async fn start(name: &str, monitoring: bool) -> Sim {
+    start_with(name, monitoring, &[]).await
+}
+
+/// Start scenario `name` with extra overlay documents loaded after it (same identity replaces,
+/// `SimConfig.remove` drops, users merge) and write its kubeconfigs (`<kubeconfig>.<user>` for
+/// every non-admin user).
+pub async fn start_with(name: &str, monitoring: bool, overlays: &[&str]) -> Sim {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let fixtures =
+    let mut fixtures =
         llmd_sim::scenarios::fixtures(name).unwrap_or_else(|| panic!("no scenario {name}"));
+    fixtures.extend(overlays.iter().map(|o| o.to_string()));
     let world = World::start(WorldOptions {
         sim: SimOptions::new(fixtures),
         monitoring,
@@ -49,6 +57,27 @@ impl Sim {
     /// Run the binary off the async runtime's threads.
     pub async fn run(&self, args: &[&str]) -> Output {
         let mut c = self.cmd();
+        c.args(args);
+        tokio::task::spawn_blocking(move || c.output().unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// The binary as scenario user `user` (its own kubeconfig, written by [`start_with`]).
+    pub fn cmd_as(&self, user: &str) -> Command {
+        let mut path = self.kubeconfig.as_os_str().to_os_string();
+        path.push(format!(".{user}"));
+        let mut c = Command::new(assert_cmd::cargo::cargo_bin("kubectl-llmd"));
+        c.arg("--kubeconfig")
+            .arg(path)
+            .env_remove("KUBECONFIG")
+            .env("HOME", self.dir.path());
+        c
+    }
+
+    /// Run the binary as scenario user `user`, off the async runtime's threads.
+    pub async fn run_as(&self, user: &str, args: &[&str]) -> Output {
+        let mut c = self.cmd_as(user);
         c.args(args);
         tokio::task::spawn_blocking(move || c.output().unwrap())
             .await
