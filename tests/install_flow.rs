@@ -742,6 +742,10 @@ async fn tenant_mode_installs_and_uninstalls_without_cluster_wide_rights() {
         "{gone}"
     );
     assert!(
+        gone.stderr.contains("a cluster admin must delete it"),
+        "{gone}"
+    );
+    assert!(
         get(
             &sim,
             "rbac.authorization.k8s.io",
@@ -951,12 +955,13 @@ async fn a_concurrent_edit_of_the_monitoring_config_is_not_overwritten() {
     let sim = support::start("seed-day0", false).await;
     let original = cmo_config(&sim);
     let edited = format!("{original}telemeterClient:\n  enabled: false\n");
-    // Someone edits cluster-monitoring-config right after install's pre-flight reads it.
+    // Someone edits cluster-monitoring-config right after install's pre-flight reads it (the
+    // first read of it: a list by name shared with doctor).
     sim.world.cluster.set_faults(Faults {
         rules: vec![FaultRule {
             resource: "configmaps".into(),
-            verb: Some("get".into()),
             namespace: Some("openshift-monitoring".into()),
+            name: Some("cluster-monitoring-config".into()),
             action: FaultAction::Edit,
             patch: Some(json!({"data": {"config.yaml": edited}})),
             times: Some(1),
@@ -994,4 +999,34 @@ async fn a_concurrent_edit_of_the_monitoring_config_is_not_overwritten() {
         config["prometheusK8s"],
         parse_cmo(&original)["prometheusK8s"]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_phase_makes_a_constant_number_of_requests() {
+    // The same install on a small and on a larger cluster (more namespaces with models):
+    // pre-flight's requests before the first write do not grow with the cluster.
+    let mut counts = Vec::new();
+    for overlays in [vec![UWM_ON.to_string()], {
+        let mut v = vec![UWM_ON.to_string()];
+        v.extend(llmd_sim::scenarios::large_fixture_parts(20, 3));
+        v
+    }] {
+        let refs: Vec<&str> = overlays.iter().map(String::as_str).collect();
+        let sim = support::start_with("seed-day0", false, &refs).await;
+        let out = run(&sim, &["install-monitoring", "--timeout", "30s"]).await;
+        assert_eq!(out.code, 0, "{out}");
+        let log = sim.world.cluster.request_log();
+        let first_write = log
+            .iter()
+            .position(|r| r.method != "GET" && !r.path.contains("selfsubjectaccessreviews"))
+            .unwrap();
+        let reads: Vec<String> = log[..first_write]
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        eprintln!("read phase: {} requests\n{}", reads.len(), reads.join("\n"));
+        counts.push(reads.len());
+        sim.world.shutdown().await;
+    }
+    assert_eq!(counts[0], counts[1], "read phase grew with the cluster");
 }

@@ -42,6 +42,9 @@ pub struct FaultRule {
     pub verb: Option<String>,
     /// Namespace; `None` matches any.
     pub namespace: Option<String>,
+    /// Object name; `None` matches any. A request for a collection (list, watch) matches any name;
+    /// for `Edit` on such a request this names the object to change.
+    pub name: Option<String>,
     pub action: FaultAction,
     /// HTTP status for `Status` (e.g. 403, 429, 500, 503).
     pub code: u16,
@@ -110,8 +113,11 @@ pub enum Decision {
     },
     Drop,
     Delay(Duration),
-    /// Answer normally, then merge-patch the requested object.
-    EditAfter(serde_json::Value),
+    /// Answer normally, then merge-patch object `name` (in the request's resource and namespace).
+    EditAfter {
+        name: String,
+        patch: serde_json::Value,
+    },
 }
 
 impl FaultState {
@@ -133,6 +139,18 @@ impl FaultState {
 
     /// Decides for a resource request.
     pub fn decide(&mut self, group: &str, resource: &str, verb: &str, namespace: &str) -> Decision {
+        self.decide_named(group, resource, verb, namespace, "")
+    }
+
+    /// Decides for a request naming `name` ("" for a collection).
+    pub fn decide_named(
+        &mut self,
+        group: &str,
+        resource: &str,
+        verb: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Decision {
         // Access and token reviews are POSTs that store nothing: not writes.
         let is_write = matches!(
             verb,
@@ -153,7 +171,10 @@ impl FaultState {
             let matches = (r.resource.is_empty() || r.resource == "*" || r.resource == resource)
                 && r.group.as_deref().is_none_or(|g| g == group)
                 && r.verb.as_deref().is_none_or(|v| v == verb)
-                && r.namespace.as_deref().is_none_or(|n| n == namespace);
+                && r.namespace.as_deref().is_none_or(|n| n == namespace)
+                && r.name
+                    .as_deref()
+                    .is_none_or(|n| name.is_empty() || n == name);
             if !matches {
                 continue;
             }
@@ -172,9 +193,10 @@ impl FaultState {
                 FaultAction::Timeout => {
                     Decision::Delay(Duration::from_millis(r.timeout_ms.unwrap_or(60_000)))
                 }
-                FaultAction::Edit => {
-                    Decision::EditAfter(r.patch.clone().unwrap_or(serde_json::Value::Null))
-                }
+                FaultAction::Edit => Decision::EditAfter {
+                    name: r.name.clone().unwrap_or_else(|| name.to_string()),
+                    patch: r.patch.clone().unwrap_or(serde_json::Value::Null),
+                },
             };
         }
         Decision::Pass
@@ -239,10 +261,35 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(
-            f.decide("", "configmaps", "get", "ns"),
-            Decision::EditAfter(patch)
+            f.decide_named("", "configmaps", "get", "ns", "cfg"),
+            Decision::EditAfter {
+                name: "cfg".into(),
+                patch: patch.clone()
+            }
         );
         assert_eq!(f.decide("", "configmaps", "get", "ns"), Decision::Pass);
+        // A rule naming its object matches that object and collections, and edits the named one.
+        f.set(Faults {
+            rules: vec![FaultRule {
+                resource: "configmaps".into(),
+                name: Some("cfg".into()),
+                action: FaultAction::Edit,
+                patch: Some(patch.clone()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        assert_eq!(
+            f.decide_named("", "configmaps", "get", "ns", "other"),
+            Decision::Pass
+        );
+        assert_eq!(
+            f.decide("", "configmaps", "list", "ns"),
+            Decision::EditAfter {
+                name: "cfg".into(),
+                patch
+            }
+        );
         assert_eq!(f.writes, 0, "an edit is not the client's write");
         f.decide(
             "authorization.k8s.io",

@@ -35,9 +35,10 @@
 //!   `DELETE /_sim/requests` clears it.
 //! - `PUT /_sim/faults` with a [`faults::Faults`] body:
 //!   `{"rules": [{"resource": "pods", "group": "", "verb": "list", "namespace": "ns",
-//!   "action": "status"|"drop"|"timeout"|"edit", "code": 500, "retryAfter": 2, "timeoutMs": 60000,
-//!   "times": 1, "patch": {"data": {"k": "v"}}}], "failNthWrite": {"n": 3, "code": 500}, "latencyMs": 50}` (every field optional;
-//!   the write counter restarts); `GET /_sim/faults` shows them; `DELETE /_sim/faults` clears faults
+//!   "name": "p", "action": "status"|"drop"|"timeout"|"edit", "code": 500, "retryAfter": 2,
+//!   "timeoutMs": 60000, "times": 1, "patch": {"data": {"k": "v"}}}],
+//!   "failNthWrite": {"n": 3, "code": 500}, "latencyMs": 50}` (every field optional; the write
+//!   counter restarts); `GET /_sim/faults` shows them; `DELETE /_sim/faults` clears faults
 //!   and latency.
 //! - `PUT /_sim/latency` `{"ms": 50}`: latency added to every API request.
 //! - `PUT /_sim/routes/{namespace}/{name}` `{"host": "127.0.0.1:9443"}`: force a Route's host.

@@ -392,9 +392,13 @@ async fn dispatch(
         e = e.with_details(&attrs.name, &attrs.group, &attrs.resource);
         return Outcome::Resp(error_resp(&e));
     }
-    let decision = state
-        .faults()
-        .decide(&target.group, &target.plural, verb, &attrs.namespace);
+    let decision = state.faults().decide_named(
+        &target.group,
+        &target.plural,
+        verb,
+        &attrs.namespace,
+        &attrs.name,
+    );
     let mut edit_after = None;
     match decision {
         Decision::Pass => {}
@@ -403,7 +407,7 @@ async fn dispatch(
         }
         Decision::Drop => return Outcome::Drop,
         Decision::Delay(d) => tokio::time::sleep(d).await,
-        Decision::EditAfter(patch) => edit_after = Some(patch),
+        Decision::EditAfter { name, patch } => edit_after = Some((name, patch)),
     }
     if verb == "watch" {
         return Outcome::Resp(watch_resp(state, &info, &target, &query));
@@ -468,12 +472,12 @@ async fn dispatch(
             "the server does not allow this method on the requested resource",
         )),
     };
-    if let Some(patch) = edit_after {
+    if let Some((name, patch)) = edit_after {
         edit_object(
             state,
             &ResKey::new(&target.group, &target.plural),
             &attrs.namespace,
-            &attrs.name,
+            &name,
             &patch,
         );
     }

@@ -13,42 +13,23 @@ use crate::cli::{GlobalArgs, PromArgs};
 use crate::dashboards;
 use crate::install::plan::{DATASOURCE_UID, DashboardManifest};
 use crate::kube::Cluster;
-use crate::kube::list::{Listed, ResourceRef, list};
 use crate::metrics::{Naming, Prefix};
 
-const POD_MONITORS: ResourceRef = ResourceRef {
-    group: "monitoring.coreos.com",
-    version: "v1",
-    plural: "podmonitors",
-    kind: "PodMonitor",
-    namespaced: true,
-};
-const SERVICE_MONITORS: ResourceRef = ResourceRef {
-    group: "monitoring.coreos.com",
-    version: "v1",
-    plural: "servicemonitors",
-    kind: "ServiceMonitor",
-    namespaced: true,
-};
-
-/// The naming and a sentence saying where it came from.
-pub async fn detect(cluster: &Cluster, global: &GlobalArgs) -> (Naming, String) {
+/// The naming and a sentence saying where it came from. `monitors` are the cluster's
+/// PodMonitors and ServiceMonitors (from the lists pre-flight shares with doctor), used when
+/// Thanos cannot answer.
+pub async fn detect(
+    cluster: &Cluster,
+    global: &GlobalArgs,
+    monitors: &[Value],
+) -> (Naming, String) {
     match from_thanos(cluster, global).await {
         Ok(naming) => (
             naming,
             format!("metric naming {naming} detected from Thanos Querier"),
         ),
         Err(why) => {
-            let (pm, sm) = futures::join!(
-                list(cluster, &POD_MONITORS, None),
-                list(cluster, &SERVICE_MONITORS, None)
-            );
-            let monitors: Vec<Value> = [pm, sm]
-                .iter()
-                .flat_map(Listed::items)
-                .filter_map(|o| serde_json::to_value(o).ok())
-                .collect();
-            let naming = infer_from_monitors(&monitors);
+            let naming = infer_from_monitors(monitors);
             (
                 naming,
                 format!(
