@@ -65,9 +65,9 @@ pub async fn run(
             .flat_map(Listed::items)
             .filter_map(|o| serde_json::to_value(o).ok())
             .collect();
-        let (naming, how) = crate::install::naming::detect(&cluster, global, &monitors).await;
+        let (choice, how) = crate::install::naming::detect(&cluster, global, &monitors).await;
         eprintln!("dashboards: {how}");
-        crate::install::naming::manifests(&naming)
+        crate::install::naming::manifests(&choice)
     } else {
         inputs.dashboards
     };
