@@ -473,6 +473,21 @@ async fn install_operator_creates_the_subscription_and_waits_for_its_csv() {
     assert_eq!(sub["spec"]["sourceNamespace"], "openshift-marketplace");
     let grafana = get(&sim, GRAFANA, "Grafana", NS, "llm-d-grafana").unwrap();
     assert_eq!(grafana["status"]["stage"], "complete");
+    // doctor agrees: operator, instance, datasource, dashboards all fine.
+    let doctor = sim
+        .run(&["doctor", "-o", "json", "--category", "grafana"])
+        .await;
+    let report: Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let checks = report["checks"].as_array().unwrap();
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["id"] == "grafana-instance" && c["status"] == "ok"),
+        "{report}"
+    );
+    for check in checks {
+        assert_ne!(check["status"], "error", "{check}");
+    }
     // The install polled: the CSV was read (missing, then there) after the Subscription was made.
     let log = sim.world.cluster.request_log();
     let sub_made = log

@@ -13,8 +13,9 @@
 //!   `spec.instanceSelector` matches a Grafana in their namespace, `NoMatchingInstances` otherwise;
 //! - OLM, for the Grafana Operator only: a Subscription to package `grafana-operator` whose CSV does
 //!   not exist yet is resolved [`OLM_DELAY`] later — a Succeeded ClusterServiceVersion
-//!   `grafana-operator.v5.24.0` in the Subscription's namespace, the Grafana Operator CRDs (from
-//!   `scenarios/crds.yaml`) served, and the Subscription's `status.installedCSV` set.
+//!   `grafana-operator.v5.24.0` and the operator's ready Deployment in the Subscription's
+//!   namespace, the Grafana Operator CRDs (from `scenarios/crds.yaml`) served, and the
+//!   Subscription's `status.installedCSV` set.
 //!
 //! Controllers run synchronously right after each API write, inside the same store lock, before the
 //! response is sent: a client sees their effect as soon as its write returns (a real cluster takes
@@ -570,6 +571,24 @@ fn install_grafana_operator(store: &mut Store, ns: &str, name: &str) {
                 "provider": {"name": "Grafana Labs"}},
             "status": {"phase": "Succeeded", "reason": "InstallSucceeded",
                 "message": "install strategy completed with no errors", "lastUpdateTime": now}}),
+    );
+    ensure(
+        store,
+        &key("apps", "deployments"),
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "grafana-operator-controller-manager-v5", "namespace": ns,
+                "labels": {"app.kubernetes.io/managed-by": "olm",
+                    "app.kubernetes.io/name": GRAFANA_PACKAGE, "olm.owner": GRAFANA_OPERATOR_CSV,
+                    "olm.owner.kind": "ClusterServiceVersion", "olm.owner.namespace": ns}},
+            "spec": {"replicas": 1,
+                "selector": {"matchLabels": {"app.kubernetes.io/name": GRAFANA_PACKAGE}},
+                "template": {"metadata": {"labels": {"app.kubernetes.io/name": GRAFANA_PACKAGE}},
+                    "spec": {"containers": [{"name": "manager",
+                        "image": "ghcr.io/grafana/grafana-operator:v5.24.0"}]}}},
+            "status": {"replicas": 1, "readyReplicas": 1, "availableReplicas": 1,
+                "updatedReplicas": 1, "observedGeneration": 1,
+                "conditions": [{"type": "Available", "status": "True",
+                    "reason": "MinimumReplicasAvailable"}]}}),
     );
     let sk = key(OLM_GROUP, "subscriptions");
     if let Some(sub) = store.get(&sk, ns, name) {
