@@ -592,24 +592,47 @@ async fn a_failure_after_each_write_step_then_rerun_converges_to_a_clean_install
     assert!(expected.contains_key("Grafana llm-d-monitoring/llm-d-grafana"));
     reference.world.shutdown().await;
 
-    // Table: fail the n-th write of the install (each step of the plan in turn), then re-run.
-    // Every case has its own cluster; a few run at a time.
-    let cases: Vec<(usize, &String)> = plan_writes.iter().enumerate().collect();
+    // Table: the n-th write of the install (each step of the plan in turn) fails with a 500
+    // (not stored), or is stored but its reply is lost (the install killed right after it, or
+    // the network cut); then re-run. Every case has its own cluster; a few run at a time.
+    let cases: Vec<(usize, &String, bool)> = plan_writes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, step)| [(i, step, false), (i, step, true)])
+        .collect();
     for chunk in cases.chunks(4) {
         futures::future::join_all(
             chunk
                 .iter()
-                .map(|(i, step)| fail_then_rerun(*i, step, &args, &expected)),
+                .map(|(i, step, lost)| fail_then_rerun(*i, step, *lost, &args, &expected)),
         )
         .await;
     }
 }
 
-async fn fail_then_rerun(i: usize, step: &str, args: &[&str], expected: &BTreeMap<String, Value>) {
+async fn fail_then_rerun(
+    i: usize,
+    step: &str,
+    lose_reply: bool,
+    args: &[&str],
+    expected: &BTreeMap<String, Value>,
+) {
     let n = i as u64 + 1;
+    let step = &format!(
+        "{step} ({})",
+        if lose_reply {
+            "stored, reply lost"
+        } else {
+            "500"
+        }
+    );
     let sim = support::start_with("seed-day0", false, &[CMO_OTHER_KEYS]).await;
     sim.world.cluster.set_faults(Faults {
-        fail_nth_write: Some(NthWrite { n, code: 500 }),
+        fail_nth_write: Some(NthWrite {
+            n,
+            code: 500,
+            lose_reply,
+        }),
         ..Default::default()
     });
     let failed = run(&sim, args).await;

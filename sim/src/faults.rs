@@ -65,6 +65,9 @@ pub struct NthWrite {
     /// 1-based index of the write to fail.
     pub n: u64,
     pub code: u16,
+    /// Instead of answering `code`: do the write, then close the connection without answering —
+    /// the client dies (or the network breaks) after the server stored it.
+    pub lose_reply: bool,
 }
 
 /// Every fault in force.
@@ -113,6 +116,8 @@ pub enum Decision {
     },
     Drop,
     Delay(Duration),
+    /// Handle the request normally, then close the connection without the response.
+    DropAfter,
     /// Answer normally, then merge-patch object `name` (in the request's resource and namespace).
     EditAfter {
         name: String,
@@ -161,6 +166,9 @@ impl FaultState {
             if let Some(nth) = &self.faults.fail_nth_write
                 && nth.n == self.writes
             {
+                if nth.lose_reply {
+                    return Decision::DropAfter;
+                }
                 return Decision::Status {
                     code: nth.code,
                     retry_after: None,
@@ -211,7 +219,11 @@ mod tests {
     fn nth_write_and_rules() {
         let mut f = FaultState::default();
         f.set(Faults {
-            fail_nth_write: Some(NthWrite { n: 2, code: 500 }),
+            fail_nth_write: Some(NthWrite {
+                n: 2,
+                code: 500,
+                ..Default::default()
+            }),
             rules: vec![FaultRule {
                 resource: "pods".into(),
                 verb: Some("list".into()),

@@ -37,7 +37,7 @@
 //!   `{"rules": [{"resource": "pods", "group": "", "verb": "list", "namespace": "ns",
 //!   "name": "p", "action": "status"|"drop"|"timeout"|"edit", "code": 500, "retryAfter": 2,
 //!   "timeoutMs": 60000, "times": 1, "patch": {"data": {"k": "v"}}}],
-//!   "failNthWrite": {"n": 3, "code": 500}, "latencyMs": 50}` (every field optional; the write
+//!   "failNthWrite": {"n": 3, "code": 500, "loseReply": false}, "latencyMs": 50}` (every field optional; the write
 //!   counter restarts); `GET /_sim/faults` shows them; `DELETE /_sim/faults` clears faults
 //!   and latency.
 //! - `PUT /_sim/latency` `{"ms": 50}`: latency added to every API request.

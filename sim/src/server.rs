@@ -400,6 +400,7 @@ async fn dispatch(
         &attrs.name,
     );
     let mut edit_after = None;
+    let mut drop_after = false;
     match decision {
         Decision::Pass => {}
         Decision::Status { code, retry_after } => {
@@ -408,6 +409,7 @@ async fn dispatch(
         Decision::Drop => return Outcome::Drop,
         Decision::Delay(d) => tokio::time::sleep(d).await,
         Decision::EditAfter { name, patch } => edit_after = Some((name, patch)),
+        Decision::DropAfter => drop_after = true,
     }
     if verb == "watch" {
         return Outcome::Resp(watch_resp(state, &info, &target, &query));
@@ -480,6 +482,9 @@ async fn dispatch(
             &name,
             &patch,
         );
+    }
+    if drop_after {
+        return Outcome::Drop;
     }
     Outcome::Resp(match result {
         Ok(r) => r,
