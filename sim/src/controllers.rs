@@ -16,10 +16,17 @@
 //!   Deployment, ReplicaSets and Pods (labels `app.kubernetes.io/component=
 //!   llminferenceservice-router-scheduler`, `app.kubernetes.io/name=<name>`) get those args on their
 //!   `main` container — in place (a real rollout replaces the pods; names stay here).
+//! - OLM, for the Grafana Operator only: a Subscription to package `grafana-operator` whose CSV does
+//!   not exist yet is resolved [`OLM_DELAY`] later — a Succeeded ClusterServiceVersion
+//!   `grafana-operator.v5.24.0` and the operator's ready Deployment in the Subscription's
+//!   namespace, the Grafana Operator CRDs (from `scenarios/crds.yaml`) served, and the
+//!   Subscription's `status.installedCSV` set.
 //!
 //! Controllers run synchronously right after each API write, inside the same store lock, before the
 //! response is sent: a client sees their effect as soon as its write returns (a real cluster takes
-//! a moment; nothing here depends on that). At load they only fill in what a scenario left out
+//! a moment; nothing here depends on that). The one exception is OLM, whose work is queued in
+//! `Store::delayed` and done by [`run_due`] at the first API request after it falls due, so that
+//! clients really have to wait for the CSV as on a cluster. At load they only fill in what a scenario left out
 //! (objects that already carry a status are left as the scenario wrote them).
 
 use base64::Engine;
@@ -541,6 +548,123 @@ fn reconcile_grafana_children_in(store: &mut Store, ns: &str) {
     }
 }
 
+/// How long OLM takes to install an operator after its Subscription appears.
+pub const OLM_DELAY: std::time::Duration = std::time::Duration::from_millis(700);
+const OLM_GROUP: &str = "operators.coreos.com";
+const GRAFANA_PACKAGE: &str = "grafana-operator";
+pub const GRAFANA_OPERATOR_CSV: &str = "grafana-operator.v5.24.0";
+
+/// Controller work that falls due later.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delayed {
+    /// OLM installs the Grafana Operator for the Subscription `namespace/name`.
+    InstallGrafanaOperator { namespace: String, name: String },
+}
+
+fn queue_olm(store: &mut Store, ns: &str, name: &str) {
+    let Some(sub) = store.get(&key(OLM_GROUP, "subscriptions"), ns, name) else {
+        return;
+    };
+    if s(sub, "/spec/name") != GRAFANA_PACKAGE || !s(sub, "/status/installedCSV").is_empty() {
+        return;
+    }
+    let installed = store
+        .list(&key(OLM_GROUP, "clusterserviceversions"), Some(ns))
+        .any(|c| s(c, "/metadata/name").starts_with(GRAFANA_PACKAGE));
+    let work = Delayed::InstallGrafanaOperator {
+        namespace: ns.to_string(),
+        name: name.to_string(),
+    };
+    if installed || store.delayed.iter().any(|(_, w)| *w == work) {
+        return;
+    }
+    store
+        .delayed
+        .push((std::time::Instant::now() + OLM_DELAY, work));
+}
+
+/// Whether some delayed work is due now.
+pub fn has_due(store: &Store) -> bool {
+    let now = std::time::Instant::now();
+    store.delayed.iter().any(|(due, _)| *due <= now)
+}
+
+/// Does the delayed controller work that is due.
+pub fn run_due(store: &mut Store) {
+    let now = std::time::Instant::now();
+    let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut store.delayed)
+        .into_iter()
+        .partition(|(at, _)| *at <= now);
+    store.delayed = later;
+    for (_, work) in due {
+        match work {
+            Delayed::InstallGrafanaOperator { namespace, name } => {
+                install_grafana_operator(store, &namespace, &name)
+            }
+        }
+    }
+}
+
+fn install_grafana_operator(store: &mut Store, ns: &str, name: &str) {
+    let crd_key = key("apiextensions.k8s.io", "customresourcedefinitions");
+    for text in crate::scenario::split_documents(crate::scenarios::CRDS) {
+        let Ok(crd) = serde_saphyr::from_str::<Value>(&text.1) else {
+            continue;
+        };
+        if s(&crd, "/spec/group") != GRAFANA_GROUP
+            || store.get(&crd_key, "", s(&crd, "/metadata/name")).is_some()
+        {
+            continue;
+        }
+        if store.registry.register_crd(&crd).is_ok() {
+            let mut crd = crd;
+            fill_new_metadata(&mut crd);
+            store.put(&crd_key, crd);
+        }
+    }
+    let now = now_rfc3339();
+    ensure(
+        store,
+        &key(OLM_GROUP, "clusterserviceversions"),
+        json!({"apiVersion": "operators.coreos.com/v1alpha1", "kind": "ClusterServiceVersion",
+            "metadata": {"name": GRAFANA_OPERATOR_CSV, "namespace": ns,
+                "labels": {format!("operators.coreos.com/{GRAFANA_PACKAGE}.{ns}"): ""}},
+            "spec": {"displayName": "Grafana Operator", "version": "5.24.0",
+                "provider": {"name": "Grafana Labs"}},
+            "status": {"phase": "Succeeded", "reason": "InstallSucceeded",
+                "message": "install strategy completed with no errors", "lastUpdateTime": now}}),
+    );
+    ensure(
+        store,
+        &key("apps", "deployments"),
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "grafana-operator-controller-manager-v5", "namespace": ns,
+                "labels": {"app.kubernetes.io/managed-by": "olm",
+                    "app.kubernetes.io/name": GRAFANA_PACKAGE, "olm.owner": GRAFANA_OPERATOR_CSV,
+                    "olm.owner.kind": "ClusterServiceVersion", "olm.owner.namespace": ns}},
+            "spec": {"replicas": 1,
+                "selector": {"matchLabels": {"app.kubernetes.io/name": GRAFANA_PACKAGE}},
+                "template": {"metadata": {"labels": {"app.kubernetes.io/name": GRAFANA_PACKAGE}},
+                    "spec": {"containers": [{"name": "manager",
+                        "image": "ghcr.io/grafana/grafana-operator:v5.24.0"}]}}},
+            "status": {"replicas": 1, "readyReplicas": 1, "availableReplicas": 1,
+                "updatedReplicas": 1, "observedGeneration": 1,
+                "conditions": [{"type": "Available", "status": "True",
+                    "reason": "MinimumReplicasAvailable"}]}}),
+    );
+    let sk = key(OLM_GROUP, "subscriptions");
+    if let Some(sub) = store.get(&sk, ns, name) {
+        let mut sub = sub.clone();
+        set_value(
+            &mut sub,
+            &["status"],
+            json!({"state": "AtLatestKnown", "currentCSV": GRAFANA_OPERATOR_CSV,
+                "installedCSV": GRAFANA_OPERATOR_CSV, "lastUpdated": now}),
+        );
+        store.put(&sk, sub);
+    }
+}
+
 /// Runs the controllers interested in a write to `key`/`ns`/`name` (the object may be gone).
 pub fn after_write(store: &mut Store, k: &ResKey, ns: &str, name: &str) {
     after_write_depth(store, k, ns, name, 0);
@@ -571,6 +695,7 @@ fn after_write_depth(store: &mut Store, k: &ResKey, ns: &str, name: &str, depth:
         }
         ("route.openshift.io", "routes") => reconcile_route(store, ns, name),
         (KSERVE_GROUP, "llminferenceservices") => reconcile_scheduler_args(store, ns, name),
+        (OLM_GROUP, "subscriptions") => queue_olm(store, ns, name),
         (GRAFANA_GROUP, "grafanas") if grafana_enabled(store) => {
             reconcile_grafana(store, ns, name);
             reconcile_grafana_children_in(store, ns);

@@ -35,9 +35,10 @@
 //!   `DELETE /_sim/requests` clears it.
 //! - `PUT /_sim/faults` with a [`faults::Faults`] body:
 //!   `{"rules": [{"resource": "pods", "group": "", "verb": "list", "namespace": "ns",
-//!   "action": "status"|"drop"|"timeout", "code": 500, "retryAfter": 2, "timeoutMs": 60000,
-//!   "times": 1}], "failNthWrite": {"n": 3, "code": 500}, "latencyMs": 50}` (every field optional;
-//!   the write counter restarts); `GET /_sim/faults` shows them; `DELETE /_sim/faults` clears faults
+//!   "name": "p", "action": "status"|"drop"|"timeout"|"edit", "code": 500, "retryAfter": 2,
+//!   "timeoutMs": 60000, "times": 1, "patch": {"data": {"k": "v"}}}],
+//!   "failNthWrite": {"n": 3, "code": 500, "loseReply": false}, "latencyMs": 50}` (every field optional; the write
+//!   counter restarts); `GET /_sim/faults` shows them; `DELETE /_sim/faults` clears faults
 //!   and latency.
 //! - `PUT /_sim/latency` `{"ms": 50}`: latency added to every API request.
 //! - `PUT /_sim/routes/{namespace}/{name}` `{"host": "127.0.0.1:9443"}`: force a Route's host.
@@ -49,8 +50,10 @@
 //! last 20 000 events (older resourceVersions get a 410 `Expired` ERROR event), no aggregated
 //! discovery or protobuf (kubectl falls back to JSON). `kubectl get` gets server-side Tables
 //! ([`table`]). Secrets fold `stringData` into `data` and Services get a cluster IP on write; no
-//! other defaulting. Objects loaded from a scenario carry no `managedFields` unless the scenario
-//! has them, so server-side apply never conflicts with them.
+//! other defaulting. A server-side apply whose object carries `metadata.resourceVersion` is
+//! preconditioned on it (409 Conflict when stale), as on a real server. Objects loaded from a
+//! scenario carry no `managedFields` unless the scenario has them, so server-side apply never
+//! conflicts with them.
 
 pub mod apply;
 pub mod cluster;

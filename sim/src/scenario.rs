@@ -27,7 +27,7 @@ pub struct Doc {
 }
 
 /// Splits YAML text into documents at `---` lines (column 0); returns (1-based index, text).
-fn split_documents(text: &str) -> Vec<(usize, String)> {
+pub fn split_documents(text: &str) -> Vec<(usize, String)> {
     let mut docs = Vec::new();
     let mut cur = String::new();
     let mut idx = 1;

@@ -247,6 +247,9 @@ pub async fn handle(
     if path.starts_with("/_sim/") {
         return Ok(control(&state, req).await);
     }
+    if controllers::has_due(&state.read()) {
+        controllers::run_due(&mut state.write());
+    }
     let user = authenticate(&state, req.headers());
     let user_name = user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
     let latency = state.faults().latency;
@@ -389,9 +392,15 @@ async fn dispatch(
         e = e.with_details(&attrs.name, &attrs.group, &attrs.resource);
         return Outcome::Resp(error_resp(&e));
     }
-    let decision = state
-        .faults()
-        .decide(&target.group, &target.plural, verb, &attrs.namespace);
+    let decision = state.faults().decide_named(
+        &target.group,
+        &target.plural,
+        verb,
+        &attrs.namespace,
+        &attrs.name,
+    );
+    let mut edit_after = None;
+    let mut drop_after = false;
     match decision {
         Decision::Pass => {}
         Decision::Status { code, retry_after } => {
@@ -399,6 +408,8 @@ async fn dispatch(
         }
         Decision::Drop => return Outcome::Drop,
         Decision::Delay(d) => tokio::time::sleep(d).await,
+        Decision::EditAfter { name, patch } => edit_after = Some((name, patch)),
+        Decision::DropAfter => drop_after = true,
     }
     if verb == "watch" {
         return Outcome::Resp(watch_resp(state, &info, &target, &query));
@@ -463,10 +474,38 @@ async fn dispatch(
             "the server does not allow this method on the requested resource",
         )),
     };
+    if let Some((name, patch)) = edit_after {
+        edit_object(
+            state,
+            &ResKey::new(&target.group, &target.plural),
+            &attrs.namespace,
+            &name,
+            &patch,
+        );
+    }
+    if drop_after {
+        return Outcome::Drop;
+    }
     Outcome::Resp(match result {
         Ok(r) => r,
         Err(e) => error_resp(&e),
     })
+}
+
+/// The `Edit` fault: someone else merge-patches the object (field manager `sim-fault`).
+fn edit_object(state: &AppState, key: &ResKey, ns: &str, name: &str, patch: &Value) {
+    let mut store = state.write();
+    let Some(old) = store.get(key, ns, name).cloned() else {
+        return;
+    };
+    let mut new = old.clone();
+    json_patch::merge(&mut new, patch);
+    if new == old {
+        return;
+    }
+    record_update(Some(&old), &mut new, "sim-fault", "");
+    store.put(key, new);
+    controllers::after_write(&mut store, key, ns, name);
 }
 
 fn non_resource(state: &AppState, path: &str) -> Resp {
@@ -1043,6 +1082,23 @@ impl Ctx<'_> {
         }
         let mut store = self.state.write();
         let live = store.get(&self.key(), self.ns(), self.name()).cloned();
+        // As a real API server: a resourceVersion in the applied object is a precondition.
+        if let Some(rv) = applied
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .filter(|rv| !rv.is_empty())
+            && live
+                .as_ref()
+                .and_then(|l| l.pointer("/metadata/resourceVersion"))
+                .and_then(Value::as_str)
+                != Some(rv)
+        {
+            return Err(ApiError::conflict(
+                &self.info.group,
+                &self.info.plural,
+                self.name(),
+            ));
+        }
         if live.is_none() && self.info.namespaced && !store.namespace_exists(self.ns()) {
             return Err(ApiError::not_found("", "namespaces", self.ns()));
         }

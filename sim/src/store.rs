@@ -90,6 +90,8 @@ pub struct Store {
     /// PEM of the cluster CA (put into service-account token Secrets as `ca.crt`).
     pub ca_pem: String,
     pub config: SimConfig,
+    /// Controller work due later (see [`crate::controllers::run_due`]), in due order.
+    pub delayed: Vec<(std::time::Instant, crate::controllers::Delayed)>,
 }
 
 impl Store {
@@ -106,6 +108,7 @@ impl Store {
             route_hosts: HashMap::new(),
             ca_pem,
             config,
+            delayed: Vec::new(),
         }
     }
 

@@ -27,7 +27,11 @@ async fn nth_write_fails_and_resource_rules() {
     let client = client(&sim, "admin").await;
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "ns1");
     sim.set_faults(Faults {
-        fail_nth_write: Some(NthWrite { n: 2, code: 500 }),
+        fail_nth_write: Some(NthWrite {
+            n: 2,
+            code: 500,
+            ..Default::default()
+        }),
         ..Default::default()
     });
     cms.create(&PostParams::default(), &cm("a")).await.unwrap();

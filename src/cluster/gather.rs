@@ -268,6 +268,36 @@ pub fn plan(scope: &Scope) -> Vec<Request> {
     reqs
 }
 
+/// The lists of the cluster-wide batch that install-monitoring's pre-flight needs too: the
+/// monitoring config, the Thanos Querier Service, the operators' ClusterServiceVersions and the
+/// scrape monitors (whose relabelling tells the metric naming). Install runs exactly these
+/// requests of [`plan`], so both commands read those facts the same way, and install's read
+/// phase stays a constant number of requests.
+pub const INSTALL_SHARED: [&str; 5] = [
+    keys::CLUSTER_MONITORING_CONFIG,
+    keys::THANOS_SERVICE,
+    keys::CSVS,
+    keys::PODMONITORS,
+    keys::SERVICEMONITORS,
+];
+
+/// The requests of the cluster-wide [`plan`] whose keys are in `wanted`.
+pub fn plan_subset(wanted: &[&str]) -> Vec<Request> {
+    plan(&Scope::All)
+        .into_iter()
+        .filter(|r| wanted.contains(&r.key.as_str()))
+        .collect()
+}
+
+/// Run requests of the batch concurrently: key → outcome.
+pub async fn run_lists(
+    cluster: &Cluster,
+    reqs: &[Request],
+) -> std::collections::BTreeMap<String, Listed> {
+    let listed = join_all(reqs.iter().map(|r| list_request(cluster, r))).await;
+    reqs.iter().map(|r| r.key.clone()).zip(listed).collect()
+}
+
 /// One SelfSubjectAccessReview to make: (verb, group, resource, namespace, checks needing it).
 pub fn access_plan(scope: &Scope) -> Vec<AccessReview> {
     let ns = scope.namespace().map(str::to_string);

@@ -12,6 +12,8 @@ use serde_json::Value;
 
 use crate::apply::{Engine, Kind, ObjectKey, Outcome, Readiness};
 use crate::cli::{GlobalArgs, InstallArgs, OutputFormat};
+use crate::cluster::gather;
+use crate::cluster::model::keys;
 use crate::error::{Error, ExitCode, Result};
 use crate::install::plan::{
     self, CmoState, DashboardManifest, InstallOptions, InstallPlan, PlanAction, PreflightFacts,
@@ -54,14 +56,22 @@ pub async fn run(
         extra_manifests: inputs.extra_manifests,
         admin_password: None,
     };
+    // The reads doctor's snapshot makes too, made with doctor's own request definitions.
+    let shared = gather::run_lists(&cluster, &gather::plan_subset(&gather::INSTALL_SHARED)).await;
     let dashboards = if inputs.dashboards.is_empty() {
-        let (naming, how) = crate::install::naming::detect(&cluster, global).await;
+        let monitors: Vec<Value> = [keys::PODMONITORS, keys::SERVICEMONITORS]
+            .iter()
+            .filter_map(|k| shared.get(*k))
+            .flat_map(Listed::items)
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect();
+        let (choice, how) = crate::install::naming::detect(&cluster, global, &monitors).await;
         eprintln!("dashboards: {how}");
-        crate::install::naming::manifests(&naming)
+        crate::install::naming::manifests(&choice)
     } else {
         inputs.dashboards
     };
-    let (facts, mut problems) = preflight::gather(&cluster, &opts, dashboards).await?;
+    let (facts, mut problems) = preflight::gather(&cluster, &opts, dashboards, &shared).await?;
 
     if matches!(global.output, OutputFormat::Yaml | OutputFormat::Json) {
         // GitOps output: no password is generated, nothing is written.

@@ -1,12 +1,20 @@
 //! Pre-flight: every read install needs, then a permission check for every write the plan will
 //! make, and ALL problems reported together before the first write.
 //!
-//! Requests (all concurrent, a constant number): GET namespace, GET admin Secret, labelled LIST of
-//! grafanas / grafanadatasources / grafanadashboards in the install namespace (a 404 means the
-//! CRD is not served; the items are our existing objects), LIST ClusterServiceVersions in
-//! openshift-operators, GET Subscription grafana-operator, GET `cluster-monitoring-config`, GET
-//! Service thanos-querier. Then one SelfSubjectAccessReview per (verb, resource, namespace) the
-//! plan writes, also concurrent. Nothing here writes.
+//! Reads, in two groups, each concurrent and each a constant number of requests:
+//! - shared with doctor ([`crate::cluster::gather::INSTALL_SHARED`], run by the caller with
+//!   doctor's own request definitions): `cluster-monitoring-config` and the `thanos-querier`
+//!   Service (lists by field selector in openshift-monitoring), the ClusterServiceVersions
+//!   (original, not copied) and the PodMonitors / ServiceMonitors (for the metric naming);
+//! - install's own: GET namespace, GET admin Secret, labelled LIST of grafanas /
+//!   grafanadatasources / grafanadashboards in the install namespace (a 404 means the CRD is not
+//!   served; the items are our existing objects and foreign ones), GET Subscription
+//!   grafana-operator.
+//!
+//! Then one SelfSubjectAccessReview per (verb, resource, namespace) the plan writes, also
+//! concurrent. Nothing here writes.
+
+use std::collections::BTreeMap;
 
 use futures::future::join_all;
 use k8s_openapi::api::authorization::v1::{
@@ -21,6 +29,7 @@ use super::plan::{
     PlanAction, PreflightFacts, Presence,
 };
 use crate::apply::{Engine, Kind, ObjectKey, labels};
+use crate::cluster::model::keys;
 use crate::error::{Error, Kind as ErrorKind, Result};
 use crate::kube::{Cluster, list::Listed, map_kube_error};
 
@@ -107,12 +116,14 @@ pub enum Access {
     Unknown(String),
 }
 
-/// Read everything install needs (concurrently). Transport and authentication failures end
-/// pre-flight at once (exit 3); a 403 on a read is kept as a problem.
+/// Read everything install needs (concurrently), given the lists shared with doctor
+/// (`shared`: [`crate::cluster::gather::INSTALL_SHARED`] → outcome). Transport and
+/// authentication failures end pre-flight at once (exit 3); a 403 on a read is kept as a problem.
 pub async fn gather(
     cluster: &Cluster,
     opts: &InstallOptions,
     dashboards: Vec<DashboardManifest>,
+    shared: &BTreeMap<String, Listed>,
 ) -> Result<(PreflightFacts, Vec<Problem>)> {
     let engine = Engine::new(cluster, true);
     let ns = opts.namespace.as_str();
@@ -129,18 +140,6 @@ pub async fn gather(
         Some(plan::OPERATOR_NAMESPACE),
         plan::OPERATOR_PACKAGE,
     );
-    let cmo_key = key(
-        "v1",
-        "ConfigMap",
-        Some(cmo::CMO_NAMESPACE),
-        cmo::CMO_CONFIGMAP,
-    );
-    let thanos_key = key("v1", "Service", Some(cmo::CMO_NAMESPACE), "thanos-querier");
-    let csv_kind = Kind::from_type(
-        "operators.coreos.com/v1alpha1",
-        "ClusterServiceVersion",
-        true,
-    );
     // Every Grafana Operator object in the namespace: ours (labels) and foreign ones.
     let grafana_lists = join_all(GRAFANA_KINDS.iter().map(|(api_version, kind)| {
         let kind = Kind::from_type(api_version, kind, true);
@@ -150,15 +149,15 @@ pub async fn gather(
             (kind, listed)
         }
     }));
-    let (namespace, admin, grafana_lists, csvs, sub, cmo_cm, thanos) = futures::join!(
+    let (namespace, admin, grafana_lists, sub) = futures::join!(
         engine.get(&namespace_key),
         engine.get(&admin_key),
         grafana_lists,
-        engine.list(&csv_kind, Some(plan::OPERATOR_NAMESPACE), None),
         engine.get(&sub_key),
-        engine.get(&cmo_key),
-        engine.get(&thanos_key),
     );
+    let csvs = shared_list(shared, keys::CSVS);
+    let cmo_cm = single(shared_list(shared, keys::CLUSTER_MONITORING_CONFIG));
+    let thanos = single(shared_list(shared, keys::THANOS_SERVICE));
 
     let mut problems = Vec::new();
     let mut facts = PreflightFacts {
@@ -234,6 +233,24 @@ pub async fn gather(
         Read::Forbidden => Presence::Unknown("forbidden to read it".into()),
     };
     Ok((facts, problems))
+}
+
+/// One shared list's outcome (a list that was not run counts as failed).
+fn shared_list(shared: &BTreeMap<String, Listed>, key: &str) -> Listed {
+    shared
+        .get(key)
+        .cloned()
+        .unwrap_or_else(|| Listed::Failed(format!("internal: list {key} was not run")))
+}
+
+/// A list by name (field selector) as a GET: the one object, none, or the failure.
+fn single(listed: Listed) -> Result<Option<DynamicObject>> {
+    match listed {
+        Listed::Items(items) => Ok(items.into_iter().next()),
+        Listed::Missing => Ok(None),
+        Listed::Forbidden(message) => Err(Error::forbidden(message)),
+        Listed::Failed(message) => Err(Error::unreachable(message)),
+    }
 }
 
 enum Needed<'a> {

@@ -79,4 +79,14 @@ impl Sim {
             .await
             .unwrap()
     }
+
+    /// The binary as scenario user `user` (its own kubeconfig, written by [`start_with`]).
+    pub fn cmd_as(&self, user: &str) -> Command {
+        self.cmd_with(&self.kubeconfig_of(user))
+    }
+
+    /// Run the binary as scenario user `user`, off the async runtime's threads.
+    pub async fn run_as(&self, user: &str, args: &[&str]) -> Output {
+        self.run_with(&self.kubeconfig_of(user), args).await
+    }
 }
