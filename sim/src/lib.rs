@@ -59,6 +59,7 @@ pub mod controllers;
 pub mod discovery;
 pub mod error;
 pub mod faults;
+pub mod gateway;
 pub mod metrics;
 pub mod prometheus;
 pub mod rbac;
@@ -75,6 +76,7 @@ pub mod thanos;
 pub mod tls;
 pub mod traffic;
 pub mod util;
+pub mod wiring;
 pub mod world;
 
 pub use cluster::{SimCluster, SimOptions, StoreHandle};

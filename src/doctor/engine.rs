@@ -234,6 +234,6 @@ mod tests {
             .collect();
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].status, Status::Skipped);
-        assert!(r[0].message.contains("not implemented yet"));
+        assert!(r[0].message.contains("not probed"));
     }
 }
