@@ -255,7 +255,10 @@ fn find_rule(objects: &[Value], gw_ns: &str, gw_name: &str, path: &str) -> Optio
                 let pool_backend = rule
                     .get("backendRefs")
                     .and_then(Value::as_array)
-                    .is_some_and(|b| b.iter().any(|b| str_at(b, "/kind") == Some("InferencePool")));
+                    .is_some_and(|b| {
+                        b.iter()
+                            .any(|b| str_at(b, "/kind") == Some("InferencePool"))
+                    });
                 best = Some((
                     len,
                     Matched {
@@ -325,7 +328,12 @@ async fn handle(
         && m.pool_backend
         && gw.emulate_gap
         && !gateway_wiring(&objects, &gw.namespace, &gw.name).body_reaches_vllm;
-    vllm(&method, &m.upstream_path, &model, if body_lost { &[] } else { &body })
+    vllm(
+        &method,
+        &m.upstream_path,
+        &model,
+        if body_lost { &[] } else { &body },
+    )
 }
 
 /// vLLM's OpenAI-compatible server for one served model.

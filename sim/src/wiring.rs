@@ -69,9 +69,7 @@ pub fn istio_version(objects: &[Value]) -> Option<String> {
         objects
             .iter()
             .filter(|o| is_kind(o, "Deployment"))
-            .filter(|o| {
-                o.pointer("/metadata/labels/app").and_then(Value::as_str) == Some("istiod")
-            })
+            .filter(|o| o.pointer("/metadata/labels/app").and_then(Value::as_str) == Some("istiod"))
             .find_map(|o| {
                 o.pointer("/metadata/labels")
                     .and_then(|l| l.get("app.kubernetes.io/version"))
@@ -98,9 +96,10 @@ fn selects_gateway(filter: &Value, gw_ns: &str, gw_name: &str) -> bool {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[]);
-    if refs.iter().any(|r| {
-        str_at(r, "/kind") == Some("Gateway") && str_at(r, "/name") == Some(gw_name)
-    }) {
+    if refs
+        .iter()
+        .any(|r| str_at(r, "/kind") == Some("Gateway") && str_at(r, "/name") == Some(gw_name))
+    {
         return true;
     }
     match filter
@@ -195,7 +194,11 @@ pub fn gateway_wiring(objects: &[Value], gw_ns: &str, gw_name: &str) -> Wiring {
 
 /// Gateways (`namespace`, `name`) whose HTTPRoutes send traffic to a pool of `namespace/service`
 /// (pool named by the service's `<name>-inference-pool` or any pool in its namespace).
-pub fn gateways_for_service(objects: &[Value], namespace: &str, service: &str) -> Vec<(String, String)> {
+pub fn gateways_for_service(
+    objects: &[Value],
+    namespace: &str,
+    service: &str,
+) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for route in objects.iter().filter(|o| is_kind(o, "HTTPRoute")) {
         let (route_ns, _) = ns_name(route);

@@ -110,9 +110,11 @@ impl World {
         let state = MetricsState::new(objects, cluster.config(), started);
         let _ = config_slot.set(state.clone());
 
-        let (gateways, gateway_tasks) =
-            crate::gateway::start_all(cluster.store(), cluster.config().gateway.emulate_extproc_gap)
-                .await?;
+        let (gateways, gateway_tasks) = crate::gateway::start_all(
+            cluster.store(),
+            cluster.config().gateway.emulate_extproc_gap,
+        )
+        .await?;
         let mut world = World {
             cluster,
             monitoring: None,

@@ -216,10 +216,7 @@ fn route_paths(paths: &[String]) -> (String, &'static str) {
         return (p[..p.len() - COMPLETIONS.len()].to_string(), COMPLETIONS);
     }
     // A rule matching a plain prefix (or everything) serves the whole OpenAI API under it.
-    (
-        paths.first().map(|p| trimmed(p)).unwrap_or_default(),
-        CHAT,
-    )
+    (paths.first().map(|p| trimmed(p)).unwrap_or_default(), CHAT)
 }
 
 /// A planned route: target skeleton plus the completion path.
@@ -234,11 +231,9 @@ fn plan(model: &Model, options: &ProbeOptions) -> Vec<Plan> {
         let url = gateway_url(&key, gw, &options.addresses);
         for s in services {
             for r in &s.routes {
-                if !r
-                    .parent_refs
-                    .iter()
-                    .any(|p| p.kind == "Gateway" && p.name == key.name && p.namespace == key.namespace)
-                {
+                if !r.parent_refs.iter().any(|p| {
+                    p.kind == "Gateway" && p.name == key.name && p.namespace == key.namespace
+                }) {
                     continue;
                 }
                 let pool_paths: Vec<String> = r
@@ -247,7 +242,11 @@ fn plan(model: &Model, options: &ProbeOptions) -> Vec<Plan> {
                     .filter(|rule| rule.backends.iter().any(|b| b.is_pool()))
                     .flat_map(|rule| rule.paths.iter().cloned())
                     .collect();
-                if !r.rules.iter().any(|rule| rule.backends.iter().any(|b| b.is_pool())) {
+                if !r
+                    .rules
+                    .iter()
+                    .any(|rule| rule.backends.iter().any(|b| b.is_pool()))
+                {
                     continue;
                 }
                 let (prefix, completion_path) = route_paths(&pool_paths);
@@ -422,17 +421,21 @@ fn client(options: &ProbeOptions) -> Result<reqwest::Client> {
         .redirect(reqwest::redirect::Policy::none());
     if let Some(pem) = &options.ca_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-            Error::usage(format!("cannot read the CA bundle for the gateway probe: {e}"))
-                .with_hint("pass a PEM file with --certificate-authority")
+            Error::usage(format!(
+                "cannot read the CA bundle for the gateway probe: {e}"
+            ))
+            .with_hint("pass a PEM file with --certificate-authority")
         })?;
         builder = builder.tls_certs_merge(certs);
     }
     if options.insecure_skip_tls_verify {
         builder = builder.tls_danger_accept_invalid_certs(true);
     }
-    builder
-        .build()
-        .map_err(|e| Error::failed(format!("cannot set up the HTTP client for the gateway probe: {e}")))
+    builder.build().map_err(|e| {
+        Error::failed(format!(
+            "cannot set up the HTTP client for the gateway probe: {e}"
+        ))
+    })
 }
 
 /// Probe every gateway route of `model` (see the module docs for what and how much).
@@ -500,7 +503,10 @@ mod tests {
             "https://10.0.0.1:8443"
         );
         let g = gw(&["fd00::1"], &[(80, "HTTP")]);
-        assert_eq!(gateway_url(&key, Some(&g), &[]).unwrap().0, "http://[fd00::1]");
+        assert_eq!(
+            gateway_url(&key, Some(&g), &[]).unwrap().0,
+            "http://[fd00::1]"
+        );
         assert!(gateway_url(&key, Some(&gw(&[], &[(80, "HTTP")])), &[]).is_err());
         assert!(gateway_url(&key, Some(&gw(&["x"], &[(53, "UDP")])), &[]).is_err());
         assert!(gateway_url(&key, None, &[]).is_err());
@@ -508,17 +514,29 @@ mod tests {
         let o = parse_addresses(&["gw=http://localhost:8080/".into()]).unwrap();
         assert_eq!(
             gateway_url(&key, None, &o).unwrap(),
-            ("http://localhost:8080".to_string(), "--probe-address".to_string())
+            (
+                "http://localhost:8080".to_string(),
+                "--probe-address".to_string()
+            )
         );
         let o = parse_addresses(&["openshift-ingress/gw=https://127.0.0.1:1".into()]).unwrap();
-        assert_eq!(gateway_url(&key, None, &o).unwrap().0, "https://127.0.0.1:1");
+        assert_eq!(
+            gateway_url(&key, None, &o).unwrap().0,
+            "https://127.0.0.1:1"
+        );
         let other = parse_addresses(&["other/gw=http://x".into()]).unwrap();
         assert!(gateway_url(&key, None, &other).is_err());
     }
 
     #[test]
     fn bad_addresses_are_usage_errors() {
-        for bad in ["gw", "gw=localhost:8080", "=http://x", "a/b/c=http://x", "gw=http://"] {
+        for bad in [
+            "gw",
+            "gw=localhost:8080",
+            "=http://x",
+            "a/b/c=http://x",
+            "gw=http://",
+        ] {
             assert!(parse_addresses(&[bad.into()]).is_err(), "{bad}");
         }
     }
@@ -530,7 +548,10 @@ mod tests {
             p(&["/ns/q/v1/completions", "/ns/q/v1/chat/completions"]),
             ("/ns/q".to_string(), "/v1/chat/completions")
         );
-        assert_eq!(p(&["/ns/q/v1/completions"]), ("/ns/q".to_string(), "/v1/completions"));
+        assert_eq!(
+            p(&["/ns/q/v1/completions"]),
+            ("/ns/q".to_string(), "/v1/completions")
+        );
         assert_eq!(p(&[]), (String::new(), "/v1/chat/completions"));
         assert_eq!(p(&["/"]), (String::new(), "/v1/chat/completions"));
     }

@@ -11,13 +11,13 @@ use std::time::Instant;
 use crate::cli::{DoctorArgs, FailOn, GlobalArgs, OutputFormat};
 use crate::cluster::model::Snapshot;
 use crate::cluster::{Model, gather, probe};
-use crate::prom::endpoint::der_to_pem;
 use crate::doctor::engine::{self, Selection};
 use crate::doctor::render::{render, render_catalogue};
 use crate::doctor::report::Report;
 use crate::error::{ExitCode, Result};
 use crate::kube::{self, Scope};
 use crate::output::{Style, emit};
+use crate::prom::endpoint::der_to_pem;
 
 pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let style = Style::resolve(global.output, global.color);

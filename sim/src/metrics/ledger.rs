@@ -84,7 +84,11 @@ impl CounterLedger {
                     for e in &mut pool.endpoints {
                         let k = format!("{key}#{}/{}", e.namespace, e.pod_name);
                         let integral = self.integrate(k, on * e.share, t, initial(e.share));
-                        e.share = if counted > 0.0 { integral / counted } else { 0.0 };
+                        e.share = if counted > 0.0 {
+                            integral / counted
+                        } else {
+                            0.0
+                        };
                     }
                 }
             }

@@ -132,8 +132,7 @@ pub fn render_pod_metrics(
         .ok_or_else(|| MetricsUnavailable::NotAMetricsPod(qualified.clone()))?;
     let elapsed = state.started.elapsed().as_secs_f64();
     state.ledger.apply(&mut input, kind, elapsed);
-    pod_metrics(&input, elapsed)
-        .ok_or(MetricsUnavailable::NotAMetricsPod(qualified))
+    pod_metrics(&input, elapsed).ok_or(MetricsUnavailable::NotAMetricsPod(qualified))
 }
 
 async fn serve_pod(

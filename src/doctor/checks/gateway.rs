@@ -337,7 +337,12 @@ pub fn extproc_wiring(m: &Model) -> Vec<CheckResult> {
 }
 
 /// The gateway's failure in words, and what to do, for a step that got no HTTP answer.
-fn transport_finding(id: &str, subject: &str, step: &ProbeStep, gateway: &ObjectRef) -> CheckResult {
+fn transport_finding(
+    id: &str,
+    subject: &str,
+    step: &ProbeStep,
+    gateway: &ObjectRef,
+) -> CheckResult {
     let err = step.error.clone().unwrap_or_default();
     let address_fix = format!(
         "oc -n {ns} get gateway {name} -o jsonpath='{{.status.addresses}}'  # behind a port-forward: oc llmd doctor --probe --probe-address {ns}/{name}=http://localhost:PORT",
@@ -491,10 +496,18 @@ fn judge_probe(t: &ProbeTarget) -> CheckResult {
 pub fn gateway_probe(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "gateway-probe";
     let Some(probe) = &m.snap.probe else {
-        return vec![skipped(ID, "", "not probed (pass --probe to send test requests)")];
+        return vec![skipped(
+            ID,
+            "",
+            "not probed (pass --probe to send test requests)",
+        )];
     };
     if probe.targets.is_empty() {
-        return vec![info(ID, "", "no Gateway routes to an InferencePool: nothing to probe")];
+        return vec![info(
+            ID,
+            "",
+            "no Gateway routes to an InferencePool: nothing to probe",
+        )];
     }
     probe.targets.iter().map(judge_probe).collect()
 }
@@ -839,7 +852,8 @@ mod tests {
         let r = judged(probed(listed(), completion(200, "{}", "Qwen/Qwen3-0.6B")));
         expect(&r, Status::Ok, "→ 200");
         assert_eq!(r[0].subject, "openshift-ingress/openshift-ai-inference");
-        let gap = r#"{"detail":[{"type":"missing","loc":["body"],"msg":"Field required","input":null}]}"#;
+        let gap =
+            r#"{"detail":[{"type":"missing","loc":["body"],"msg":"Field required","input":null}]}"#;
         let r = judged(probed(listed(), completion(400, gap, "Qwen/Qwen3-0.6B")));
         expect(&r, Status::Error, "→ 400");
         assert!(r[0].message.contains("ext_proc body gap"));
@@ -848,22 +862,41 @@ mod tests {
             Some("oc llmd fix envoyfilter --gateway openshift-ai-inference")
         );
         // Another 400 is not the gap.
-        let r = judged(probed(listed(), completion(400, "bad json", "Qwen/Qwen3-0.6B")));
+        let r = judged(probed(
+            listed(),
+            completion(400, "bad json", "Qwen/Qwen3-0.6B"),
+        ));
         expect(&r, Status::Error, "→ 400 bad json");
         assert!(!r[0].message.contains("ext_proc"));
         let wrong = r#"{"error":{"message":"The model `qwen` does not exist.","code":404}}"#;
         let r = judged(probed(listed(), completion(404, wrong, "qwen")));
-        expect(&r, Status::Error, "model \"qwen\" does not exist here; the served model is \"Qwen/Qwen3-0.6B\"");
-        assert!(r[0].fix.as_deref().unwrap().contains("\"model\": \"Qwen/Qwen3-0.6B\""));
+        expect(
+            &r,
+            Status::Error,
+            "model \"qwen\" does not exist here; the served model is \"Qwen/Qwen3-0.6B\"",
+        );
+        assert!(
+            r[0].fix
+                .as_deref()
+                .unwrap()
+                .contains("\"model\": \"Qwen/Qwen3-0.6B\"")
+        );
         let r = judged(probed(listed(), completion(404, "", "Qwen/Qwen3-0.6B")));
         expect(&r, Status::Error, "no route for this path");
         let r = judged(probed(listed(), completion(401, "", "Qwen/Qwen3-0.6B")));
-        expect(&r, Status::Warn, "gateway openshift-ai-inference requires authentication");
+        expect(
+            &r,
+            Status::Warn,
+            "gateway openshift-ai-inference requires authentication",
+        );
         let mut denied = listed();
         denied.status = Some(403);
         let r = judged(probed(denied, None));
         expect(&r, Status::Warn, "→ 403");
-        let r = judged(probed(listed(), completion(503, "no healthy upstream", "Qwen/Qwen3-0.6B")));
+        let r = judged(probed(
+            listed(),
+            completion(503, "no healthy upstream", "Qwen/Qwen3-0.6B"),
+        ));
         expect(&r, Status::Error, "no healthy upstream");
         let r = judged(probed(listed(), completion(500, "oops", "Qwen/Qwen3-0.6B")));
         expect(&r, Status::Error, "→ 500 oops");
@@ -882,7 +915,12 @@ mod tests {
             expect(&r, Status::Error, text);
         }
         let r = judged(probed(failed(ProbeErrorKind::Tls), None));
-        assert!(r[0].fix.as_deref().unwrap().contains("--certificate-authority"));
+        assert!(
+            r[0].fix
+                .as_deref()
+                .unwrap()
+                .contains("--certificate-authority")
+        );
         let r = judged(probed(failed(ProbeErrorKind::Refused), None));
         assert!(r[0].fix.as_deref().unwrap().contains("--probe-address"));
     }
