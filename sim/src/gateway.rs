@@ -53,6 +53,10 @@ const GATEWAY_KINDS: &[(&str, &str)] = &[
     ("apps", "Deployment"),
 ];
 
+/// vLLM's (FastAPI's) answer to a POST without a body.
+pub const MISSING_BODY: &str =
+    r#"{"detail":[{"type":"missing","loc":["body"],"msg":"Field required","input":null}]}"#;
+
 /// Where one simulated Gateway listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GatewayEndpoint {
@@ -348,11 +352,13 @@ fn vllm(method: &Method, path: &str, model: &str, body: &[u8]) -> Response {
         ),
         ("POST", "/v1/chat/completions" | "/v1/completions") => {
             if body.is_empty() {
-                return json_response(
-                    StatusCode::BAD_REQUEST,
-                    json!({"detail": [{"type": "missing", "loc": ["body"],
-                                       "msg": "Field required", "input": null}]}),
+                // FastAPI's own key order (serde_json would sort the keys).
+                let mut r = (StatusCode::BAD_REQUEST, MISSING_BODY).into_response();
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
                 );
+                return r;
             }
             let request: Value = match serde_json::from_slice(body) {
                 Ok(v @ Value::Object(_)) => v,

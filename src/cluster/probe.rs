@@ -292,8 +292,9 @@ fn classify(e: &reqwest::Error) -> ProbeError {
         }
         source = s.source();
     }
-    let message = parts.join(": ");
-    let lower = message.to_ascii_lowercase();
+    let lower = parts.join(": ").to_ascii_lowercase();
+    // The deepest cause says what happened; the outer layers repeat the URL.
+    let message = parts.last().cloned().unwrap_or_default();
     let kind = if e.is_timeout() || lower.contains("timed out") {
         ProbeErrorKind::Timeout
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")

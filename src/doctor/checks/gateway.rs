@@ -340,6 +340,7 @@ pub fn extproc_wiring(m: &Model) -> Vec<CheckResult> {
 fn transport_finding(
     id: &str,
     subject: &str,
+    what: &str,
     step: &ProbeStep,
     gateway: &ObjectRef,
 ) -> CheckResult {
@@ -351,7 +352,7 @@ fn transport_finding(
     );
     match err.kind {
         ProbeErrorKind::Timeout => error(id, subject, format!(
-            "{} {}: no answer within {} s",
+            "{what}: {} {}: no answer within {} s",
             step.method,
             step.url,
             probe::REQUEST_TIMEOUT.as_secs()
@@ -359,25 +360,25 @@ fn transport_finding(
         .fix(address_fix)
         .hint("a gateway that accepts connections but never answers usually has no ready Envoy pod or a firewall in between"),
         ProbeErrorKind::Refused => error(id, subject, format!(
-            "{} {}: connection refused",
+            "{what}: {} {}: connection refused",
             step.method, step.url
         ))
         .fix(address_fix)
         .hint("nothing listens at that address and port: the Gateway's Service or the port-forward is not there"),
         ProbeErrorKind::Dns => error(id, subject, format!(
-            "{} {}: the host name does not resolve ({})",
+            "{what}: {} {}: the host name does not resolve ({})",
             step.method, step.url, err.message
         ))
         .fix(address_fix)
         .hint("the load balancer name is not in DNS from here; use --probe-address with an address that is"),
         ProbeErrorKind::Tls => error(id, subject, format!(
-            "{} {}: TLS failed ({})",
+            "{what}: {} {}: TLS failed ({})",
             step.method, step.url, err.message
         ))
         .fix("pass the gateway's CA with --certificate-authority <pem> (or, unsafely, --insecure-skip-tls-verify)")
         .hint("the probe verifies the gateway certificate against the kubeconfig's CA bundle and the system roots"),
         ProbeErrorKind::Other => error(id, subject, format!(
-            "{} {}: {}",
+            "{what}: {} {}: {}",
             step.method, step.url, err.message
         ))
         .fix(address_fix)
@@ -385,9 +386,15 @@ fn transport_finding(
     }
 }
 
-fn auth_finding(id: &str, subject: &str, step: &ProbeStep, gateway: &ObjectRef) -> CheckResult {
+fn auth_finding(
+    id: &str,
+    subject: &str,
+    what: &str,
+    step: &ProbeStep,
+    gateway: &ObjectRef,
+) -> CheckResult {
     warn(id, subject, format!(
-        "gateway {} requires authentication: {} {} → {} (the probe sends no credentials, so the model path is not verified)",
+        "{what}: gateway {} requires authentication: {} {} → {} (the probe sends no credentials, so the model path is not verified)",
         gateway.name,
         step.method,
         step.url,
@@ -424,16 +431,16 @@ fn judge_probe(t: &ProbeTarget) -> CheckResult {
         return skipped(ID, &subject, format!("{what}: not probed"));
     };
     if models.error.is_some() {
-        return transport_finding(ID, &subject, models, &t.gateway);
+        return transport_finding(ID, &subject, &what, models, &t.gateway);
     }
     if matches!(models.status, Some(401 | 403)) {
-        return auth_finding(ID, &subject, models, &t.gateway);
+        return auth_finding(ID, &subject, &what, models, &t.gateway);
     }
     let Some(c) = &t.completion else {
         return skipped(ID, &subject, format!("{what}: no completion was sent"));
     };
     if c.error.is_some() {
-        return transport_finding(ID, &subject, c, &t.gateway);
+        return transport_finding(ID, &subject, &what, c, &t.gateway);
     }
     let sent = c.model_sent.clone().unwrap_or_default();
     let listed = if models.model_ids.is_empty() {
@@ -473,7 +480,7 @@ fn judge_probe(t: &ProbeTarget) -> CheckResult {
                 .fix(fix)
                 .hint("vLLM serves the model under its served name (e.g. Qwen/Qwen3-0.6B), not the Kubernetes name")
         }
-        401 | 403 => auth_finding(ID, &subject, c, &t.gateway),
+        401 | 403 => auth_finding(ID, &subject, &what, c, &t.gateway),
         404 => error(ID, &subject, format!("{what}: POST {} → 404: no route for this path", c.url))
             .fix(format!("oc -n {} get httproute {} -o yaml", t.route.namespace, t.route.name))
             .hint("the gateway has no rule matching the path the HTTPRoute's pool rule names"),
