@@ -271,3 +271,42 @@ async fn route_only_envoyfilter_answers_200_but_the_epp_never_counts() {
     assert!(message.contains("the EPP saw none"), "{message}");
     sim.world.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maas_gateway_without_its_filter_gets_the_400_until_fixed() {
+    let sim = support::start("fail-envoyfilter-missing-maas", false).await;
+    assert_eq!(sim.world.gateways.len(), 2);
+    let out = probe(&sim, &["--check", "gateway-probe"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let mut r: Vec<(String, String)> = results(&out, "gateway-probe")
+        .into_iter()
+        .map(|(subject, status, _, _)| (subject, status))
+        .collect();
+    r.sort();
+    assert_eq!(
+        r,
+        [
+            (
+                "openshift-ingress/maas-gateway".to_string(),
+                "error".to_string()
+            ),
+            (GATEWAY.to_string(), "ok".to_string()),
+        ]
+    );
+    let fixed = sim.run(&["fix", "envoyfilter"]).await;
+    assert_eq!(
+        fixed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fixed.stderr)
+    );
+    let after = probe(&sim, &["--check", "gateway-probe"]).await;
+    assert_eq!(
+        after.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&after.stdout)
+    );
+    assert_eq!(results(&after, "gateway-probe").len(), 2);
+    sim.world.shutdown().await;
+}

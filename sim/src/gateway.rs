@@ -11,8 +11,8 @@
 //! resourceVersion moved, so a request costs a few map lookups):
 //! * the route: HTTPRoutes whose parentRefs name this Gateway, longest `PathPrefix`/`Exact` match,
 //!   `URLRewrite` `ReplacePrefixMatch` applied; no match → 404 (empty body, as Envoy);
-//! * the upstream: the LLMInferenceService owning the route (label `app.kubernetes.io/name` or
-//!   owner reference); no ready vLLM pod → 503 `no healthy upstream`;
+//! * the upstream: the LLMInferenceService behind the rule's backend (the InferencePool's or
+//!   Service's `app.kubernetes.io/name` label, else the route's label or owner reference); no ready vLLM pod → 503 `no healthy upstream`;
 //! * POSTs to a rule whose backend is an InferencePool while [`crate::wiring::gateway_wiring`]
 //!   says the body does not reach vLLM (`gateway.emulateExtprocGap` on an affected Istio) → 400
 //!   with FastAPI's missing-body detail (`"msg": "Field required"`), the guide's "body required";
@@ -40,7 +40,7 @@ use crate::cluster::StoreHandle;
 use crate::error::SimError;
 use crate::metrics::{PodKind, pod_kind};
 use crate::traffic::pod_ready;
-use crate::wiring::gateway_wiring;
+use crate::wiring::{backend_service, gateway_wiring};
 
 /// Kinds a gateway request reads.
 const GATEWAY_KINDS: &[(&str, &str)] = &[
@@ -48,6 +48,8 @@ const GATEWAY_KINDS: &[(&str, &str)] = &[
     ("serving.kserve.io", "LLMInferenceService"),
     ("", "Pod"),
     ("", "Service"),
+    ("inference.networking.x-k8s.io", "InferencePool"),
+    ("inference.networking.k8s.io", "InferencePool"),
     ("networking.istio.io", "EnvoyFilter"),
     ("sailoperator.io", "Istio"),
     ("apps", "Deployment"),
@@ -191,11 +193,18 @@ fn path_match(m: &Value, path: &str) -> Option<usize> {
     }
 }
 
-fn route_service(route: &Value) -> Option<String> {
-    route
-        .pointer("/metadata/labels/app.kubernetes.io~1name")
-        .and_then(Value::as_str)
-        .map(str::to_string)
+/// The LLMInferenceService behind a rule: its first backend's `app.kubernetes.io/name`, else the
+/// route's own label or owner reference.
+fn rule_service(objects: &[Value], route: &Value, rule: &Value) -> Option<String> {
+    let route_ns = str_at(route, "/metadata/namespace").unwrap_or("");
+    rule.get("backendRefs")
+        .and_then(Value::as_array)
+        .and_then(|b| b.iter().find_map(|b| backend_service(objects, route_ns, b)))
+        .or_else(|| {
+            route
+                .pointer("/metadata/labels/app.kubernetes.io~1name")
+                .and_then(Value::as_str)
+        })
         .or_else(|| {
             route
                 .pointer("/metadata/ownerReferences")
@@ -203,8 +212,8 @@ fn route_service(route: &Value) -> Option<String> {
                 .iter()
                 .find(|r| str_at(r, "/kind") == Some("LLMInferenceService"))
                 .and_then(|r| str_at(r, "/name"))
-                .map(str::to_string)
         })
+        .map(str::to_string)
 }
 
 fn find_rule(objects: &[Value], gw_ns: &str, gw_name: &str, path: &str) -> Option<Matched> {
@@ -270,7 +279,7 @@ fn find_rule(objects: &[Value], gw_ns: &str, gw_name: &str, path: &str) -> Optio
                         route_namespace: str_at(route, "/metadata/namespace")
                             .unwrap_or("")
                             .to_string(),
-                        service: route_service(route),
+                        service: rule_service(objects, route, rule),
                         upstream_path,
                     },
                 ));

@@ -192,8 +192,27 @@ pub fn gateway_wiring(objects: &[Value], gw_ns: &str, gw_name: &str) -> Wiring {
     wiring
 }
 
-/// Gateways (`namespace`, `name`) whose HTTPRoutes send traffic to a pool of `namespace/service`
-/// (pool named by the service's `<name>-inference-pool` or any pool in its namespace).
+/// The LLMInferenceService a route backend leads to: the backend object's (InferencePool or
+/// Service, in `namespace`) `app.kubernetes.io/name` label, as KServe labels what it creates.
+pub fn backend_service<'a>(
+    objects: &'a [Value],
+    namespace: &str,
+    backend: &Value,
+) -> Option<&'a str> {
+    let kind = str_at(backend, "/kind").unwrap_or("Service");
+    let name = str_at(backend, "/name")?;
+    let ns = str_at(backend, "/namespace").unwrap_or(namespace);
+    objects
+        .iter()
+        .find(|o| is_kind(o, kind) && ns_name(o) == (ns, name))
+        .and_then(|o| {
+            o.pointer("/metadata/labels/app.kubernetes.io~1name")
+                .and_then(Value::as_str)
+        })
+}
+
+/// Gateways (`namespace`, `name`) with an HTTPRoute sending traffic to a pool of
+/// `namespace/service` (see [`backend_service`]).
 pub fn gateways_for_service(
     objects: &[Value],
     namespace: &str,
@@ -202,19 +221,6 @@ pub fn gateways_for_service(
     let mut out: Vec<(String, String)> = Vec::new();
     for route in objects.iter().filter(|o| is_kind(o, "HTTPRoute")) {
         let (route_ns, _) = ns_name(route);
-        let owned = route
-            .pointer("/metadata/labels/app.kubernetes.io~1name")
-            .and_then(Value::as_str)
-            == Some(service)
-            || route
-                .pointer("/metadata/ownerReferences")
-                .and_then(Value::as_array)
-                .is_some_and(|refs| {
-                    refs.iter().any(|r| {
-                        str_at(r, "/kind") == Some("LLMInferenceService")
-                            && str_at(r, "/name") == Some(service)
-                    })
-                });
         let to_pool = route
             .pointer("/spec/rules")
             .and_then(Value::as_array)
@@ -226,11 +232,12 @@ pub fn gateways_for_service(
                             b.iter().any(|b| {
                                 str_at(b, "/kind") == Some("InferencePool")
                                     && str_at(b, "/namespace").unwrap_or(route_ns) == namespace
+                                    && backend_service(objects, route_ns, b) == Some(service)
                             })
                         })
                 })
             });
-        if route_ns != namespace || !owned || !to_pool {
+        if !to_pool {
             continue;
         }
         for parent in route
@@ -274,8 +281,9 @@ mod tests {
             json!({"kind": "Istio", "metadata": {"name": "openshift-gateway"}, "spec": {"version": "v1.26.2"}}),
             json!({"kind": "Service", "metadata": {"namespace": "m", "name": "q-epp-service"},
                    "spec": {"ports": [{"port": 9002}]}}),
-            json!({"kind": "HTTPRoute", "metadata": {"namespace": "m", "name": "q-kserve-route",
-                   "labels": {"app.kubernetes.io/name": "q"}},
+            json!({"kind": "InferencePool", "metadata": {"namespace": "m", "name": "q-inference-pool",
+                   "labels": {"app.kubernetes.io/name": "q"}}}),
+            json!({"kind": "HTTPRoute", "metadata": {"namespace": "m", "name": "q-kserve-route"},
                    "spec": {"parentRefs": [{"name": "gw", "namespace": "ing"}],
                             "rules": [{"backendRefs": [{"kind": "InferencePool", "name": "q-inference-pool"}]}]}}),
         ]
