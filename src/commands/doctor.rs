@@ -51,7 +51,7 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let scope = Scope::resolve(global, &cluster.default_namespace, true);
     let mut snap = gather::gather(&cluster, &scope, Some(version)).await;
     crate::cluster::live::gather(&mut snap, &cluster, global, &args.prom, &scope).await;
-    if args.probe {
+    if selection.probes() {
         let options = probe::ProbeOptions {
             addresses: probe_addresses,
             model: args.probe_model.clone(),
