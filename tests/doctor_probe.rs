@@ -6,7 +6,8 @@
 //!   `epp-in-loop` fails; after `fix envoyfilter` both pass and, once Prometheus has scraped the
 //!   new rates, `epp-in-loop` passes too (needs `prometheus` on PATH, like the other live tests);
 //! * healthy: 200; a wrong model name (`--probe-model`): 404 naming the served model; a closed
-//!   port: connection refused; no traffic at all without `--probe`;
+//!   port: connection refused; https to a plain port: TLS failure; an HTTPS endpoint signed by
+//!   the cluster CA verifies and sees no credentials (401); no traffic at all without `--probe`;
 //! * the seed's HTTP_ROUTE-only filter: 200, but the EPP never counts a request.
 
 mod support;
@@ -60,6 +61,22 @@ async fn probe(sim: &support::Sim, extra: &[&str]) -> Output {
     args.extend(extra.iter().map(|s| s.to_string()));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     sim.run(&refs).await
+}
+
+/// `doctor --probe --check gateway-probe` with the default gateway at `url`.
+async fn probe_at(sim: &support::Sim, url: &str) -> Output {
+    let address = format!("openshift-ai-inference={}", url.trim_end_matches('/'));
+    sim.run(&[
+        "doctor",
+        "-o",
+        "json",
+        "--check",
+        "gateway-probe",
+        "--probe",
+        "--probe-address",
+        &address,
+    ])
+    .await
 }
 
 /// Poll `doctor --check epp-in-loop` until it reports `want` for the service (live checks need
@@ -235,6 +252,25 @@ async fn healthy_probe_passes_and_a_wrong_model_name_gets_the_served_one() {
     assert_eq!(status, "error");
     assert!(message.contains("connection refused"), "{message}");
     assert!(fix.contains("--probe-address"), "{fix}");
+
+    // TLS: speaking https to the plain listener fails the handshake…
+    let gw = sim
+        .world
+        .gateway_url("openshift-ingress", "openshift-ai-inference")
+        .unwrap()
+        .replace("http://", "https://");
+    let tls = probe_at(&sim, &gw).await;
+    let (_, status, message, fix) = one(&tls, "gateway-probe");
+    assert_eq!(status, "error");
+    assert!(message.contains("TLS failed"), "{message}");
+    assert!(fix.contains("--certificate-authority"), "{fix}");
+    // …while the API server's certificate verifies against the kubeconfig's CA, and its 401 shows
+    // the kubeconfig's token was not sent (admin's token would have been accepted).
+    let api = probe_at(&sim, &sim.world.cluster.base_url()).await;
+    let (_, status, message, _) = one(&api, "gateway-probe");
+    assert_eq!(status, "warn", "{message}");
+    assert!(message.contains("requires authentication"), "{message}");
+    assert!(message.contains("→ 401"), "{message}");
 
     // A malformed --probe-address is a usage error before anything is sent.
     let bad = sim

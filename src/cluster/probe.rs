@@ -297,7 +297,15 @@ fn classify(e: &reqwest::Error) -> ProbeError {
     let message = parts.last().cloned().unwrap_or_default();
     let kind = if e.is_timeout() || lower.contains("timed out") {
         ProbeErrorKind::Timeout
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    } else if [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "alert",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
     {
         ProbeErrorKind::Tls
     } else if lower.contains("refused") {
