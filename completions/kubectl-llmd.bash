@@ -547,7 +547,7 @@ _kubectl__llmd() {
             return 0
             ;;
         kubectl__llmd__subcmd__doctor)
-            opts="-n -A -o -v -h -V --category --check --ignore --fail-on --list --probe --prometheus-url --token --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
+            opts="-n -A -o -v -h -V --category --check --ignore --fail-on --list --probe --probe-address --probe-model --prometheus-url --token --kubeconfig --context --cluster --user --namespace --all-namespaces --as --as-group --request-timeout --output --color --verbose --certificate-authority --insecure-skip-tls-verify --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -567,6 +567,14 @@ _kubectl__llmd() {
                     ;;
                 --fail-on)
                     COMPREPLY=($(compgen -W "error warn" -- "${cur}"))
+                    return 0
+                    ;;
+                --probe-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --probe-model)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --prometheus-url)

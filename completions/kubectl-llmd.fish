@@ -61,6 +61,8 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l che
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l ignore -d 'Ignore a check id, optionally for one subject: ID or ID=ns/name (repeatable)' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l fail-on -d 'Exit 1 on errors (default) or also on warnings' -r -f -a "error\t''
 warn\t''"
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l probe-address -d 'Reach a gateway at this URL instead of its status address, e.g. behind `oc port-forward`: GATEWAY is NAME or NAMESPACE/NAME (repeatable)' -r
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l probe-model -d 'Model name to send in the probe\'s completion instead of the id /v1/models lists (check the name your clients use)' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l prometheus-url -d 'Any Prometheus-compatible endpoint instead of the Thanos Querier route' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l token -d 'Bearer token for --prometheus-url (default: the kubeconfig user\'s token)' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l kubeconfig -d 'Path to the kubeconfig file (wins over KUBECONFIG)' -r -F
@@ -81,7 +83,7 @@ always\t''
 never\t''"
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l certificate-authority -d 'Path to a CA bundle for the cluster API and Thanos (adds to the kubeconfig\'s)' -r -F
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l list -d 'Print the check catalogue and exit'
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l probe -d 'Send bounded test requests through each gateway (opt-in traffic)'
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l probe -d 'Send bounded test requests through each gateway (opt-in traffic): GET /v1/models and a one-token completion per route'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -s A -l all-namespaces -d 'All namespaces'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -s v -l verbose -d 'Log API requests (method, path, status, duration) on stderr; tokens are never printed'
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand doctor" -l insecure-skip-tls-verify -d 'Do not verify TLS certificates (unsafe; only on request)'

@@ -136,9 +136,18 @@ pub struct DoctorArgs {
     /// Print the check catalogue and exit
     #[arg(long)]
     pub list: bool,
-    /// Send bounded test requests through each gateway (opt-in traffic)
+    /// Send bounded test requests through each gateway (opt-in traffic): GET /v1/models and a
+    /// one-token completion per route
     #[arg(long)]
     pub probe: bool,
+    /// Reach a gateway at this URL instead of its status address, e.g. behind
+    /// `oc port-forward`: GATEWAY is NAME or NAMESPACE/NAME (repeatable)
+    #[arg(long, value_name = "GATEWAY=URL", requires = "probe")]
+    pub probe_address: Vec<String>,
+    /// Model name to send in the probe's completion instead of the id /v1/models lists (check
+    /// the name your clients use)
+    #[arg(long, value_name = "NAME", requires = "probe")]
+    pub probe_model: Option<String>,
     #[command(flatten)]
     pub prom: PromArgs,
 }

@@ -27,7 +27,7 @@ pub struct SimConfig {
     pub traffic: Vec<TrafficProfile>,
     /// Default metric generations; a Pod annotation `sim.oc-llmd.io/metrics-generation` overrides.
     pub metrics: MetricsSpec,
-    /// Gateway behaviour (the Istio ext_proc gap), see the gateway module.
+    /// Gateway behaviour (the Istio ext_proc gap), see [`crate::gateway`] and [`crate::wiring`].
     pub gateway: GatewaySpec,
     /// Objects to drop from what earlier documents defined, as `apiVersion/kind/namespace/name`
     /// (`apiVersion/kind/name` for cluster-scoped). With "a later document with the same identity
@@ -71,7 +71,9 @@ pub struct TrafficProfile {
     pub preemptions_per_second: f64,
     /// Share of traffic per vLLM pod name (sums to 1). Empty: equal split.
     pub split: std::collections::BTreeMap<String, f64>,
-    /// Whether the EPP sees (and counts) the requests. False models "EPP bypassed" (round-robin).
+    /// Whether the EPP sees (and counts) the requests. False models "EPP bypassed" (round-robin)
+    /// whatever the gateway. With `gateway.emulateExtprocGap` the live gateway wiring must let the
+    /// EPP in as well ([`crate::wiring::epp_reached`]).
     pub epp_in_loop: bool,
 }
 
@@ -142,6 +144,8 @@ impl Default for MetricsSpec {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct GatewaySpec {
-    /// Serve gateway addresses with the behaviour of the Istio 1.26 ext_proc gap.
+    /// Serve gateway addresses with the behaviour of the Istio 1.26 ext_proc gap, decided from the
+    /// live Istio version and EnvoyFilters ([`crate::wiring`], [`crate::gateway`]); the EPP's
+    /// counters follow the same decision ([`crate::traffic`]).
     pub emulate_extproc_gap: bool,
 }

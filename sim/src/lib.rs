@@ -14,6 +14,10 @@
 //!   `list_kind(group, kind)`, `get(group, kind, ns, name)`, `with(|store| …)`,
 //!   `user_for_token(token)`, `allowed(&user, &rbac::Attributes)`), `config()`,
 //!   `shutdown().await`.
+//! - [`world::World::start`]`(WorldOptions { sim, monitoring })`: the cluster plus metric emitters,
+//!   optionally Prometheus + Thanos, and one plain-HTTP listener per Gateway playing its Envoy and
+//!   vLLM ([`gateway`]; `world.gateways`, `gateway_url(ns, name)`, `probe_address_args()`), with
+//!   the Istio 1.26 ext_proc gap decided from the live objects ([`wiring`]).
 //! - [`serve::run`]`(ServeOptions { fixtures, fixture_names, latency_ms, port, kubeconfig_out,
 //!   plain_http })` for `kubectl-llmd demo serve`: writes the admin kubeconfig to `kubeconfig_out`
 //!   (one context per user) and `<kubeconfig_out>.<user>` per other user, prints `ready`, serves
@@ -62,6 +66,7 @@ pub mod controllers;
 pub mod discovery;
 pub mod error;
 pub mod faults;
+pub mod gateway;
 pub mod metrics;
 pub mod prometheus;
 pub mod rbac;
@@ -78,6 +83,7 @@ pub mod thanos;
 pub mod tls;
 pub mod traffic;
 pub mod util;
+pub mod wiring;
 pub mod world;
 
 pub use cluster::{SimCluster, SimOptions, StoreHandle};

@@ -12,6 +12,9 @@
 //! * Prefill pods (role `prefill`) share the prompt-side work equally; see the vLLM emitter.
 //! * Ready EPP replicas share the requests they count equally.
 //! * A pod is ready when its `Ready` condition is `True`, or it has no conditions and phase `Running`.
+//! * With `SimConfig.gateway.emulateExtprocGap` the EPP is in the loop only when the profile says so
+//!   *and* a gateway in front of the service is wired to contact it ([`crate::wiring::epp_reached`],
+//!   decided from the live objects at every call): `oc llmd fix envoyfilter` brings it in.
 //! * The EPP's pool is the InferencePool in the namespace whose selector matches the service's
 //!   workload pods (preferring `<name>-inference-pool`); its target port is the endpoint port.
 
@@ -128,10 +131,14 @@ fn service<'a>(
         .and_then(|o| str_at(o, "/spec/model/name"))
         .unwrap_or(name)
         .to_string();
+    let mut profile = profile_for(config, namespace, name);
+    if config.gateway.emulate_extproc_gap && profile.epp_in_loop {
+        profile.epp_in_loop = crate::wiring::epp_reached(objects, namespace, name);
+    }
     let mut svc = Service {
         namespace,
         name,
-        profile: profile_for(config, namespace, name),
+        profile,
         model_name,
         decode: Vec::new(),
         prefill: Vec::new(),
@@ -292,6 +299,7 @@ pub fn pod_metrics_input(
         model_name: svc.model_name.clone(),
         service_has_prefill: !svc.prefill.is_empty(),
         pool,
+        epp_counted_secs: None,
     })
 }
 

@@ -11,6 +11,8 @@
 //!   namespace (what `view` grants);
 //! - a TLS terminator signed by the cluster CA in front of the Thanos web port, whose address
 //!   becomes the Route's host;
+//! - one plain-HTTP listener per Gateway playing its Envoy and the vLLM behind it
+//!   ([`crate::gateway`], [`World::gateways`]);
 //! - a refresher re-generating Prometheus' scrape configuration once a second, so enabling User
 //!   Workload Monitoring (or adding a PodMonitor) takes effect as on a real cluster.
 
@@ -22,6 +24,7 @@ use tokio::task::JoinHandle;
 
 use crate::cluster::{SimCluster, SimOptions, StoreHandle};
 use crate::error::SimError;
+use crate::gateway::GatewayEndpoint;
 use crate::metrics::{MetricsState, MonitoringStack, ObjectSource, render_pod_metrics};
 use crate::rbac::Attributes;
 use crate::thanos::{AuthDecision, ThanosAuthorizer};
@@ -37,6 +40,11 @@ const METRIC_KINDS: &[(&str, &str)] = &[
     ("inference.networking.k8s.io", "InferencePool"),
     ("monitoring.coreos.com", "PodMonitor"),
     ("monitoring.coreos.com", "ServiceMonitor"),
+    // The gateway wiring (crate::wiring) decides whether the EPP counts requests.
+    ("gateway.networking.k8s.io", "HTTPRoute"),
+    ("networking.istio.io", "EnvoyFilter"),
+    ("sailoperator.io", "Istio"),
+    ("apps", "Deployment"),
 ];
 
 /// Start options for [`World::start`].
@@ -53,6 +61,8 @@ pub struct World {
     pub monitoring: Option<Arc<MonitoringStack>>,
     /// `host:port` of the HTTPS Thanos front (the `thanos-querier` Route host).
     pub thanos_host: Option<String>,
+    /// One plain-HTTP listener per Gateway (see [`crate::gateway`]).
+    pub gateways: Vec<GatewayEndpoint>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -100,11 +110,17 @@ impl World {
         let state = MetricsState::new(objects, cluster.config(), started);
         let _ = config_slot.set(state.clone());
 
+        let (gateways, gateway_tasks) = crate::gateway::start_all(
+            cluster.store(),
+            cluster.config().gateway.emulate_extproc_gap,
+        )
+        .await?;
         let mut world = World {
             cluster,
             monitoring: None,
             thanos_host: None,
-            tasks: Vec::new(),
+            gateways,
+            tasks: gateway_tasks,
         };
         if !opts.monitoring {
             return Ok(world);
@@ -136,6 +152,27 @@ impl World {
         world.tasks.extend([tls_task, refresher]);
         world.monitoring = Some(stack);
         Ok(world)
+    }
+
+    /// The URL of the simulated Gateway `namespace/name`, when it existed at start.
+    pub fn gateway_url(&self, namespace: &str, name: &str) -> Option<&str> {
+        self.gateways
+            .iter()
+            .find(|g| g.namespace == namespace && g.name == name)
+            .map(|g| g.url.as_str())
+    }
+
+    /// `--probe-address` arguments for every simulated Gateway (`NAMESPACE/NAME=URL`).
+    pub fn probe_address_args(&self) -> Vec<String> {
+        self.gateways
+            .iter()
+            .flat_map(|g| {
+                [
+                    "--probe-address".to_string(),
+                    format!("{}/{}={}", g.namespace, g.name, g.url),
+                ]
+            })
+            .collect()
     }
 
     pub async fn shutdown(self) {

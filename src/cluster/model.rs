@@ -108,6 +108,8 @@ pub struct Snapshot {
     pub live: Option<LiveFacts>,
     /// Why `live` is None (e.g. "no Prometheus gatherer in this build").
     pub live_reason: Option<String>,
+    /// Test requests through the gateways (`doctor --probe`); None: not probed.
+    pub probe: Option<super::probe::ProbeFacts>,
 }
 
 impl Snapshot {
@@ -443,6 +445,8 @@ pub struct RouteRule {
     pub backends: Vec<BackendRef>,
     /// Filter types as written (`CORS`, `URLRewrite`, `ExtensionRef:<kind>/<name>` …).
     pub filters: Vec<String>,
+    /// `matches[].path.value` (PathPrefix or Exact), in order.
+    pub paths: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -477,6 +481,18 @@ pub struct Gateway {
     pub class: String,
     pub addresses: Vec<String>,
     pub conditions: Vec<Condition>,
+    /// `spec.listeners`.
+    pub listeners: Vec<GatewayListener>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct GatewayListener {
+    pub name: String,
+    pub port: i64,
+    /// HTTP, HTTPS, TLS, TCP, …
+    pub protocol: String,
+    pub hostname: Option<String>,
 }
 
 impl Gateway {

@@ -327,6 +327,10 @@ pub fn http_route(v: &Value) -> HttpRoute {
                         }
                     })
                     .collect(),
+                paths: array(r, "/matches")
+                    .iter()
+                    .filter_map(|m| text(m, "/path/value"))
+                    .collect(),
             })
             .collect(),
         parents: array(v, "/status/parents")
@@ -354,6 +358,15 @@ pub fn gateway(v: &Value) -> Gateway {
             .filter(|a| !a.is_empty())
             .collect(),
         conditions: conditions(v, "/status/conditions"),
+        listeners: array(v, "/spec/listeners")
+            .iter()
+            .map(|l| GatewayListener {
+                name: text_or(l, "/name"),
+                port: int(l, "/port").unwrap_or(0),
+                protocol: text_or(l, "/protocol"),
+                hostname: text(l, "/hostname"),
+            })
+            .collect(),
     }
 }
 

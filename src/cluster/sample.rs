@@ -208,11 +208,13 @@ pub fn route(ns: &str, isvc: &str, gateway: &str, api: PoolApi) -> HttpRoute {
             RouteRule {
                 backends: vec![pool_backend.clone()],
                 filters: strings(&["URLRewrite"]),
+                paths: vec![format!("/{ns}/{isvc}/v1/completions")],
                 ..Default::default()
             },
             RouteRule {
                 backends: vec![pool_backend],
                 filters: strings(&["URLRewrite"]),
+                paths: vec![format!("/{ns}/{isvc}/v1/chat/completions")],
                 ..Default::default()
             },
             RouteRule {
@@ -244,6 +246,12 @@ pub fn gateway(name: &str) -> Gateway {
         class: "openshift-default".into(),
         addresses: vec!["10.0.0.10".into()],
         conditions: vec![Condition::new("Programmed", "True")],
+        listeners: vec![GatewayListener {
+            name: "http".into(),
+            port: 80,
+            protocol: "HTTP".into(),
+            hostname: None,
+        }],
     }
 }
 

@@ -5,8 +5,10 @@
 //!   our tests drive: starts the simulated cluster (crate `llmd-sim`), writes the admin
 //!   kubeconfig to PATH (one context per scenario user) and `PATH.<user>` for every other user,
 //!   prints the single line `ready` on stdout once it serves, runs until SIGINT/SIGTERM, exits 0.
-//! - `demo` — the guided tour on `seed-day0`: doctor → install-monitoring --enable-uwm → doctor →
-//!   stats, each step the real command run against the in-process simulated cluster.
+//!   Each Gateway is played by a local HTTP listener: the mapping goes to `PATH.gateways`
+//!   (`NAMESPACE/NAME=URL` per line) and stderr names the `doctor --probe --probe-address …` line.
+//! - `demo` — the guided tour on `seed-day0`: doctor → a probe through the gateway →
+//!   install-monitoring --enable-uwm → doctor → stats, each step the real command run against the in-process simulated cluster.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -134,6 +136,26 @@ async fn serve(args: &DemoServeArgs) -> Result<ExitCode> {
     if let Some(path) = &args.kubeconfig_out {
         llmd_sim::serve::write_kubeconfigs(&world.cluster, path)
             .map_err(|e| Error::usage(format!("cannot write the kubeconfig: {e}")))?;
+        if !world.gateways.is_empty() {
+            let mut file = path.as_os_str().to_os_string();
+            file.push(".gateways");
+            let text: String = world
+                .gateways
+                .iter()
+                .map(|g| format!("{}/{}={}\n", g.namespace, g.name, g.url))
+                .collect();
+            std::fs::write(&file, text).map_err(|e| {
+                Error::usage(format!(
+                    "cannot write {}: {e}",
+                    PathBuf::from(&file).display()
+                ))
+            })?;
+            eprintln!(
+                "Gateways are served locally; probe them with:\n  kubectl llmd --kubeconfig {} doctor --probe {}",
+                path.display(),
+                probe_addresses(&world)
+            );
+        }
     }
     output::emit("ready\n");
     wait_for_signal().await;
@@ -153,6 +175,16 @@ async fn wait_for_signal() {
             let _ = tokio::signal::ctrl_c().await;
         }
     }
+}
+
+/// `--probe-address NS/NAME=URL` for every simulated gateway, space-separated.
+fn probe_addresses(world: &World) -> String {
+    world
+        .gateways
+        .iter()
+        .map(|g| format!("--probe-address {}/{}={}", g.namespace, g.name, g.url))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The guided tour: real commands against `seed-day0`, each step's real output shown.
@@ -186,6 +218,14 @@ async fn tour(global: &GlobalArgs, invoked: Invocation) -> Result<ExitCode> {
         (
             "Find what is missing or broken".into(),
             vec!["doctor".into()],
+        ),
+        (
+            "Send one test completion through the gateway (opt-in traffic: --probe)".into(),
+            ["doctor", "--category", "gateway", "--probe"]
+                .into_iter()
+                .map(String::from)
+                .chain(world.probe_address_args())
+                .collect(),
         ),
         (
             "Install the Grafana stack, enabling User Workload Monitoring".into(),

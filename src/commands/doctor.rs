@@ -1,6 +1,7 @@
 //! `oc llmd doctor`: connect, probe reachability, gather one snapshot, run the checks, render.
 //!
-//! Read-only: the only POSTs are SelfSubjectAccessReviews. Exit codes: 0 when no error (and no
+//! Read-only: the only POSTs are SelfSubjectAccessReviews, and with `--probe` the bounded test
+//! completions through the gateways ([`crate::cluster::probe`]). Exit codes: 0 when no error (and no
 //! warning under `--fail-on warn`), 1 otherwise; 3 when the cluster is unreachable or the
 //! credentials are rejected (a one-line error, since nothing else can run); 2 on bad flags.
 //! Without `-n`, doctor looks at all namespaces (`-A` is accepted and the same).
@@ -9,13 +10,14 @@ use std::time::Instant;
 
 use crate::cli::{DoctorArgs, FailOn, GlobalArgs, OutputFormat};
 use crate::cluster::model::Snapshot;
-use crate::cluster::{Model, gather};
+use crate::cluster::{Model, gather, probe};
 use crate::doctor::engine::{self, Selection};
 use crate::doctor::render::{render, render_catalogue};
 use crate::doctor::report::Report;
 use crate::error::{ExitCode, Result};
 use crate::kube::{self, Scope};
 use crate::output::{Style, emit};
+use crate::prom::endpoint::der_to_pem;
 
 pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let style = Style::resolve(global.output, global.color);
@@ -24,6 +26,7 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
         return Ok(ExitCode::Ok);
     }
     let selection = Selection::parse(&args.category, &args.check, &args.ignore, args.probe)?;
+    let probe_addresses = probe::parse_addresses(&args.probe_address)?;
     let fail_on_warn = args.fail_on == Some(FailOn::Warn);
     let started = Instant::now();
     let cluster = kube::connect(global).await?;
@@ -48,6 +51,16 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let scope = Scope::resolve(global, &cluster.default_namespace, true);
     let mut snap = gather::gather(&cluster, &scope, Some(version)).await;
     crate::cluster::live::gather(&mut snap, &cluster, global, &args.prom, &scope).await;
+    if selection.probes() {
+        let options = probe::ProbeOptions {
+            addresses: probe_addresses,
+            model: args.probe_model.clone(),
+            insecure_skip_tls_verify: global.insecure_skip_tls_verify,
+            ca_pem: cluster.config.root_cert.as_ref().map(|d| der_to_pem(d)),
+        };
+        let facts = probe::probe(&Model::new(&snap), &options).await?;
+        snap.probe = Some(facts);
+    }
     let model = Model::new(&snap);
     let results = engine::run(&model, &selection);
     let report = Report::new(results, fail_on_warn);

@@ -73,6 +73,20 @@ impl Selection {
         })
     }
 
+    /// Whether check `id` is selected at all (`--category` / `--check`; `--ignore` aside).
+    pub fn selects(&self, id: &str) -> bool {
+        catalogue().iter().any(|c| {
+            c.id == id
+                && (self.categories.is_empty() || self.categories.contains(&c.category))
+                && (self.checks.is_empty() || self.checks.iter().any(|x| x == id))
+        })
+    }
+
+    /// `--probe` was given and `gateway-probe` is selected: only then does doctor send traffic.
+    pub fn probes(&self) -> bool {
+        self.probe && self.selects("gateway-probe")
+    }
+
     fn shows(&self, check: &Check, r: &CheckResult) -> bool {
         (self.categories.is_empty() || self.categories.contains(&check.category))
             && (self.checks.is_empty() || self.checks.iter().any(|c| c == check.id))
@@ -234,6 +248,12 @@ mod tests {
             .collect();
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].status, Status::Skipped);
-        assert!(r[0].message.contains("not implemented yet"));
+        assert!(r[0].message.contains("not probed"));
+        assert!(sel.probes());
+        let other = Selection::parse(&["serving".into()], &[], &[], true).unwrap();
+        assert!(!other.probes());
+        let named = Selection::parse(&[], &["gateway-probe".into()], &[], true).unwrap();
+        assert!(named.probes());
+        assert!(!Selection::default().probes());
     }
 }

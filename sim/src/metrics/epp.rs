@@ -124,7 +124,9 @@ pub(super) fn render(input: &PodMetricsInput, generation: MetricsGeneration, t: 
     let p = &input.profile;
     let ctx = Ctx {
         input,
-        tc: if p.epp_in_loop { t } else { WARMUP_SECS },
+        tc: input
+            .epp_counted_secs
+            .unwrap_or(if p.epp_in_loop { t } else { WARMUP_SECS }),
         rps: p.requests_per_second.max(0.0) * input.share.max(0.0),
         model: &input.model_name,
         pool: input.pool.as_ref().map(|p| p.name.as_str()).unwrap_or(""),

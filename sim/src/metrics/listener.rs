@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
 
-use super::{EPP_METRICS_PORT, PodKind, VLLM_METRICS_PORT, pod_kind, pod_metrics};
+use super::{CounterLedger, EPP_METRICS_PORT, PodKind, VLLM_METRICS_PORT, pod_kind, pod_metrics};
 use crate::config::SimConfig;
 use crate::traffic::pod_metrics_input;
 
@@ -28,6 +28,8 @@ pub struct MetricsState {
     pub objects: ObjectSource,
     pub config: Arc<SimConfig>,
     pub started: Instant,
+    /// Share integrals that keep counters monotonic when shares change (shared by every reader).
+    pub ledger: Arc<CounterLedger>,
 }
 
 impl MetricsState {
@@ -36,6 +38,7 @@ impl MetricsState {
             objects,
             config: Arc::new(config),
             started,
+            ledger: Arc::new(CounterLedger::default()),
         }
     }
 }
@@ -125,10 +128,11 @@ pub fn render_pod_metrics(
             });
         }
     }
-    let input = pod_metrics_input(&objects, &state.config, namespace, pod)
+    let mut input = pod_metrics_input(&objects, &state.config, namespace, pod)
         .ok_or_else(|| MetricsUnavailable::NotAMetricsPod(qualified.clone()))?;
-    pod_metrics(&input, state.started.elapsed().as_secs_f64())
-        .ok_or(MetricsUnavailable::NotAMetricsPod(qualified))
+    let elapsed = state.started.elapsed().as_secs_f64();
+    state.ledger.apply(&mut input, kind, elapsed);
+    pod_metrics(&input, elapsed).ok_or(MetricsUnavailable::NotAMetricsPod(qualified))
 }
 
 async fn serve_pod(

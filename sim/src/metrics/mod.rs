@@ -12,11 +12,13 @@
 
 mod epp;
 pub mod exposition;
+mod ledger;
 mod listener;
 pub mod parse;
 mod stack;
 mod vllm;
 
+pub use ledger::CounterLedger;
 pub use listener::{
     METRICS_CONTENT_TYPE, MetricsState, MetricsUnavailable, ObjectSource, metrics_router,
     render_pod_metrics,
@@ -85,6 +87,10 @@ pub struct PodMetricsInput {
     pub service_has_prefill: bool,
     /// EPP pods only: the pool and its endpoints.
     pub pool: Option<PoolView>,
+    /// EPP pods only: seconds its request counters have counted (warm-up included). `None`: all
+    /// of `t` when the EPP is in the loop, the warm-up only when it is bypassed. Set by
+    /// [`CounterLedger`] so counters stay monotonic when the EPP joins or leaves the loop.
+    pub epp_counted_secs: Option<f64>,
 }
 
 /// Classifies a pod by its labels; `None` for pods that are neither vLLM nor EPP.

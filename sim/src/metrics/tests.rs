@@ -597,3 +597,66 @@ fn listener_and_pod_proxy_answer_like_the_real_endpoints() {
         MetricsUnavailable::NoSuchPod("ghost".into())
     );
 }
+
+/// With `gateway.emulateExtprocGap` on Istio 1.26, the EPP counts nothing until an EnvoyFilter
+/// wires the gateway; then it counts at once, the split leaves round-robin, and no counter of the
+/// EPP or of vLLM ever goes down across the change.
+#[test]
+fn the_emulated_gap_keeps_the_epp_out_until_a_filter_lands() {
+    let (mut objects, mut config) = cluster();
+    objects.extend([
+        json!({"apiVersion": "inference.networking.x-k8s.io/v1alpha2", "kind": "InferencePool",
+               "metadata": {"name": "qwen-inference-pool", "namespace": "llm",
+                            "labels": {"app.kubernetes.io/name": "qwen"}},
+               "spec": {"selector": {"app.kubernetes.io/name": "qwen"}, "targetPortNumber": 8000}}),
+        json!({"apiVersion": "sailoperator.io/v1", "kind": "Istio",
+               "metadata": {"name": "openshift-gateway"}, "spec": {"version": "v1.26.2"}}),
+        json!({"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "qwen-epp-service", "namespace": "llm"},
+               "spec": {"ports": [{"port": 9002}]}}),
+        json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+               "metadata": {"name": "qwen-kserve-route", "namespace": "llm"},
+               "spec": {"parentRefs": [{"name": "gw", "namespace": "ing"}],
+                        "rules": [{"backendRefs": [{"group": "inference.networking.x-k8s.io",
+                                   "kind": "InferencePool", "name": "qwen-inference-pool"}]}]}}),
+    ]);
+    config.gateway.emulate_extproc_gap = true;
+    config.traffic[0].split = [("qwen-a".to_string(), 3.0), ("qwen-b".to_string(), 1.0)]
+        .into_iter()
+        .collect();
+    let live = std::sync::Arc::new(std::sync::Mutex::new(objects));
+    let source = live.clone();
+    let state = MetricsState::new(
+        std::sync::Arc::new(move || source.lock().unwrap().clone()),
+        config,
+        std::time::Instant::now(),
+    );
+    let value = |pod: &str, name: &str| {
+        let text = render_pod_metrics(&state, "llm", pod, None).unwrap();
+        parse(&text).unwrap().sum(name, &[])
+    };
+    let epp0 = value("qwen-epp", "inference_model_request_total");
+    let b0 = value("qwen-b", "vllm:request_success_total");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // Bypassed: the EPP counter stays at its warm-up value while vLLM counts.
+    assert_eq!(value("qwen-epp", "inference_model_request_total"), epp0);
+    assert!(value("qwen-b", "vllm:request_success_total") > b0);
+
+    live.lock().unwrap().push(json!({
+        "apiVersion": "networking.istio.io/v1alpha3", "kind": "EnvoyFilter",
+        "metadata": {"name": "fix", "namespace": "ing"},
+        "spec": {"workloadSelector": {"labels": {"gateway.networking.k8s.io/gateway-name": "gw"}},
+                 "configPatches": [{"applyTo": "HTTP_FILTER",
+                   "match": {"listener": {"filterChain": {"filter": {"subFilter": {"name": "envoy.filters.http.ext_proc"}}}}},
+                   "patch": {"operation": "MERGE", "value": {"typed_config": {
+                     "grpc_service": {"envoy_grpc": {"cluster_name": "outbound|9002||qwen-epp-service.llm.svc.cluster.local"}},
+                     "processing_mode": {"request_body_mode": "STREAMED"}}}}}]}}));
+    let epp1 = value("qwen-epp", "inference_model_request_total");
+    let b1 = value("qwen-b", "vllm:request_success_total");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let epp2 = value("qwen-epp", "inference_model_request_total");
+    let b2 = value("qwen-b", "vllm:request_success_total");
+    assert!(epp1 >= epp0 && epp2 > epp1, "{epp0} {epp1} {epp2}");
+    // qwen-b's share drops from 1/2 to 1/4: its counter keeps rising, never resets.
+    assert!(b1 >= b0 && b2 > b1, "{b0} {b1} {b2}");
+}

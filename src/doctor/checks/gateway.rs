@@ -1,10 +1,12 @@
 //! Gateway checks, one result per Gateway that routes to an InferencePool: its address, whether
 //! its Istio watches the pools' API version with the inference extension on, and on Istio 1.26
-//! the EnvoyFilter that wires the base ext_proc filter to the real EPP.
+//! the EnvoyFilter that wires the base ext_proc filter to the real EPP; with `--probe`, what test
+//! requests through it answered ([`crate::cluster::probe`]).
 
 use super::{IstioInfo, gateway_controller, is_istio_controller, istio_info};
 use crate::cluster::Model;
 use crate::cluster::model::{EnvoyFilter, Gateway, ObjectRef, PoolApi, keys};
+use crate::cluster::probe::{self, ProbeErrorKind, ProbeStep, ProbeTarget};
 use crate::cluster::relations::ServiceRelations;
 use crate::doctor::report::{CheckResult, error, info, ok, skipped, warn};
 
@@ -334,12 +336,187 @@ pub fn extproc_wiring(m: &Model) -> Vec<CheckResult> {
         .collect()
 }
 
-pub fn gateway_probe(_m: &Model) -> Vec<CheckResult> {
-    vec![skipped(
-        "gateway-probe",
-        "",
-        "not implemented yet: --probe (bounded test requests through each gateway) is tracked in its own issue",
-    )]
+/// The gateway's failure in words, and what to do, for a step that got no HTTP answer.
+fn transport_finding(
+    id: &str,
+    subject: &str,
+    what: &str,
+    step: &ProbeStep,
+    gateway: &ObjectRef,
+) -> CheckResult {
+    let err = step.error.clone().unwrap_or_default();
+    let address_fix = format!(
+        "oc -n {ns} get gateway {name} -o jsonpath='{{.status.addresses}}'  # behind a port-forward: oc llmd doctor --probe --probe-address {ns}/{name}=http://localhost:PORT",
+        ns = gateway.namespace,
+        name = gateway.name
+    );
+    match err.kind {
+        ProbeErrorKind::Timeout => error(id, subject, format!(
+            "{what}: {} {}: no answer within {} s",
+            step.method,
+            step.url,
+            probe::REQUEST_TIMEOUT.as_secs()
+        ))
+        .fix(address_fix)
+        .hint("a gateway that accepts connections but never answers usually has no ready Envoy pod or a firewall in between"),
+        ProbeErrorKind::Refused => error(id, subject, format!(
+            "{what}: {} {}: connection refused",
+            step.method, step.url
+        ))
+        .fix(address_fix)
+        .hint("nothing listens at that address and port: the Gateway's Service or the port-forward is not there"),
+        ProbeErrorKind::Dns => error(id, subject, format!(
+            "{what}: {} {}: the host name does not resolve ({})",
+            step.method, step.url, err.message
+        ))
+        .fix(address_fix)
+        .hint("the load balancer name is not in DNS from here; use --probe-address with an address that is"),
+        ProbeErrorKind::Tls => error(id, subject, format!(
+            "{what}: {} {}: TLS failed ({})",
+            step.method, step.url, err.message
+        ))
+        .fix("pass the gateway's CA with --certificate-authority <pem> (or, unsafely, --insecure-skip-tls-verify)")
+        .hint("the probe verifies the gateway certificate against the kubeconfig's CA bundle and the system roots"),
+        ProbeErrorKind::Other => error(id, subject, format!(
+            "{what}: {} {}: {}",
+            step.method, step.url, err.message
+        ))
+        .fix(address_fix)
+        .hint("the probe could not complete the request"),
+    }
+}
+
+fn auth_finding(
+    id: &str,
+    subject: &str,
+    what: &str,
+    step: &ProbeStep,
+    gateway: &ObjectRef,
+) -> CheckResult {
+    warn(id, subject, format!(
+        "{what}: gateway {} requires authentication: {} {} → {} (the probe sends no credentials, so the model path is not verified)",
+        gateway.name,
+        step.method,
+        step.url,
+        step.status.unwrap_or_default()
+    ))
+    .fix(format!(
+        "curl -H \"Authorization: Bearer $TOKEN\" {}  # with a token the gateway's auth policy accepts",
+        step.url
+    ))
+    .hint("an auth gateway (for example maas-gateway with a Kuadrant AuthPolicy) rejects anonymous requests with 401/403")
+}
+
+fn body_gap(body: &str) -> bool {
+    let lower = body.to_ascii_lowercase();
+    lower.contains("field required")
+        || lower.contains("body required")
+        || lower.contains("\"loc\":[\"body\"]")
+}
+
+/// One probed route, judged.
+fn judge_probe(t: &ProbeTarget) -> CheckResult {
+    const ID: &str = "gateway-probe";
+    let subject = t.gateway.to_string();
+    let what = format!("route {} ({})", t.route, t.service);
+    if let Some(why) = &t.not_probed {
+        return skipped(ID, &subject, format!("{what}: not probed: {why}"))
+            .fix(format!(
+                "oc llmd doctor --probe --probe-address {}=http://HOST:PORT",
+                t.gateway
+            ))
+            .hint("give the probe an address it can reach (for example a port-forward to the gateway Service)");
+    }
+    let Some(models) = &t.models else {
+        return skipped(ID, &subject, format!("{what}: not probed"));
+    };
+    if models.error.is_some() {
+        return transport_finding(ID, &subject, &what, models, &t.gateway);
+    }
+    if matches!(models.status, Some(401 | 403)) {
+        return auth_finding(ID, &subject, &what, models, &t.gateway);
+    }
+    let Some(c) = &t.completion else {
+        return skipped(ID, &subject, format!("{what}: no completion was sent"));
+    };
+    if c.error.is_some() {
+        return transport_finding(ID, &subject, &what, c, &t.gateway);
+    }
+    let sent = c.model_sent.clone().unwrap_or_default();
+    let listed = if models.model_ids.is_empty() {
+        format!("GET /v1/models → {}", models.status.unwrap_or_default())
+    } else {
+        format!("/v1/models lists {}", models.model_ids.join(", "))
+    };
+    let status = c.status.unwrap_or_default();
+    match status {
+        200..=299 => ok(ID, &subject, format!(
+            "{what}: {listed}; POST {} (model {sent:?}, max_tokens 1) → {status} in {} ms",
+            c.url, c.elapsed_ms
+        )),
+        400 if body_gap(&c.body) => error(ID, &subject, format!(
+            "{what}: POST {} → 400 {}: the request body never reached vLLM (the Istio 1.26 ext_proc body gap)",
+            c.url, c.body
+        ))
+        .fix(format!("oc llmd fix envoyfilter --gateway {}", t.gateway.name))
+        .hint("on InferencePool routes Istio 1.26 streams the body FULL_DUPLEX to the EPP and vLLM receives none; the EnvoyFilter workaround patches the base ext_proc filter"),
+        404 if c.body.to_ascii_lowercase().contains("model") => {
+            let right = models
+                .model_ids
+                .iter()
+                .find(|m| **m != sent)
+                .or(t.expected_model.as_ref().filter(|m| **m != sent));
+            let (msg, fix) = match right {
+                Some(r) => (
+                    format!("{what}: POST {} → 404: model {sent:?} does not exist here; the served model is {r:?}", c.url),
+                    format!("send \"model\": \"{r}\" (the id GET {}/v1/models lists)", t.base_url.clone().unwrap_or_default()),
+                ),
+                None => (
+                    format!("{what}: POST {} → 404: model {sent:?} does not exist here ({})", c.url, c.body),
+                    format!("curl {}/v1/models  # and send one of the ids it lists", t.base_url.clone().unwrap_or_default()),
+                ),
+            };
+            error(ID, &subject, msg)
+                .fix(fix)
+                .hint("vLLM serves the model under its served name (e.g. Qwen/Qwen3-0.6B), not the Kubernetes name")
+        }
+        401 | 403 => auth_finding(ID, &subject, &what, c, &t.gateway),
+        404 => error(ID, &subject, format!("{what}: POST {} → 404: no route for this path", c.url))
+            .fix(format!("oc -n {} get httproute {} -o yaml", t.route.namespace, t.route.name))
+            .hint("the gateway has no rule matching the path the HTTPRoute's pool rule names"),
+        503 => error(ID, &subject, format!(
+            "{what}: POST {} → 503 {}: no healthy upstream",
+            c.url, c.body
+        ))
+        .fix(format!("oc llmd doctor --check vllm-pods --check epp-pod -n {}", t.service.namespace))
+        .hint("the gateway found no ready endpoint behind the route"),
+        _ => error(ID, &subject, format!(
+            "{what}: POST {} → {status} {}",
+            c.url, c.body
+        ))
+        .fix(format!("curl -v {}", c.url))
+        .hint("the gateway or vLLM answered with an unexpected status"),
+    }
+}
+
+/// `--probe`: the test requests through each gateway, one result per probed route.
+pub fn gateway_probe(m: &Model) -> Vec<CheckResult> {
+    const ID: &str = "gateway-probe";
+    let Some(probe) = &m.snap.probe else {
+        return vec![skipped(
+            ID,
+            "",
+            "not probed (pass --probe to send test requests)",
+        )];
+    };
+    if probe.targets.is_empty() {
+        return vec![info(
+            ID,
+            "",
+            "no Gateway routes to an InferencePool: nothing to probe",
+        )];
+    }
+    probe.targets.iter().map(judge_probe).collect()
 }
 
 #[cfg(test)]
@@ -674,12 +851,152 @@ mod tests {
         assert_eq!(parse_cluster("dummy"), None);
     }
 
+    fn probed(models: ProbeStep, completion: Option<ProbeStep>) -> Snapshot {
+        let mut s = sample::healthy();
+        s.probe = Some(probe::ProbeFacts {
+            targets: vec![ProbeTarget {
+                gateway: ObjectRef::new("openshift-ingress", "openshift-ai-inference"),
+                route: ObjectRef::new("demo", "qwen-kserve-route"),
+                service: ObjectRef::new("demo", "qwen"),
+                expected_model: Some("Qwen/Qwen3-0.6B".into()),
+                base_url: Some("http://gw/demo/qwen".into()),
+                address_source: "--probe-address".into(),
+                models: Some(models),
+                completion,
+                ..Default::default()
+            }],
+        });
+        s
+    }
+
+    fn listed() -> ProbeStep {
+        ProbeStep {
+            method: "GET".into(),
+            url: "http://gw/demo/qwen/v1/models".into(),
+            status: Some(200),
+            model_ids: vec!["Qwen/Qwen3-0.6B".into()],
+            ..Default::default()
+        }
+    }
+
+    fn completion(status: u16, body: &str, sent: &str) -> Option<ProbeStep> {
+        Some(ProbeStep {
+            method: "POST".into(),
+            url: "http://gw/demo/qwen/v1/chat/completions".into(),
+            status: Some(status),
+            body: body.into(),
+            model_sent: Some(sent.into()),
+            ..Default::default()
+        })
+    }
+
+    fn failed(kind: ProbeErrorKind) -> ProbeStep {
+        ProbeStep {
+            method: "GET".into(),
+            url: "http://gw/demo/qwen/v1/models".into(),
+            error: Some(probe::ProbeError {
+                kind,
+                message: "boom".into(),
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn judged(s: Snapshot) -> Vec<CheckResult> {
+        gateway_probe(&Model::new(&s))
+    }
+
     #[test]
-    fn probe_is_honest() {
-        expect(
-            &with(|_| {}, gateway_probe),
-            Status::Skipped,
-            "not implemented yet",
+    fn probe_outcomes() {
+        let r = judged(probed(listed(), completion(200, "{}", "Qwen/Qwen3-0.6B")));
+        expect(&r, Status::Ok, "→ 200");
+        assert_eq!(r[0].subject, "openshift-ingress/openshift-ai-inference");
+        let gap =
+            r#"{"detail":[{"type":"missing","loc":["body"],"msg":"Field required","input":null}]}"#;
+        let r = judged(probed(listed(), completion(400, gap, "Qwen/Qwen3-0.6B")));
+        expect(&r, Status::Error, "→ 400");
+        assert!(r[0].message.contains("ext_proc body gap"));
+        assert_eq!(
+            r[0].fix.as_deref(),
+            Some("oc llmd fix envoyfilter --gateway openshift-ai-inference")
         );
+        // Another 400 is not the gap.
+        let r = judged(probed(
+            listed(),
+            completion(400, "bad json", "Qwen/Qwen3-0.6B"),
+        ));
+        expect(&r, Status::Error, "→ 400 bad json");
+        assert!(!r[0].message.contains("ext_proc"));
+        let wrong = r#"{"error":{"message":"The model `qwen` does not exist.","code":404}}"#;
+        let r = judged(probed(listed(), completion(404, wrong, "qwen")));
+        expect(
+            &r,
+            Status::Error,
+            "model \"qwen\" does not exist here; the served model is \"Qwen/Qwen3-0.6B\"",
+        );
+        assert!(
+            r[0].fix
+                .as_deref()
+                .unwrap()
+                .contains("\"model\": \"Qwen/Qwen3-0.6B\"")
+        );
+        let r = judged(probed(listed(), completion(404, "", "Qwen/Qwen3-0.6B")));
+        expect(&r, Status::Error, "no route for this path");
+        let r = judged(probed(listed(), completion(401, "", "Qwen/Qwen3-0.6B")));
+        expect(
+            &r,
+            Status::Warn,
+            "gateway openshift-ai-inference requires authentication",
+        );
+        let mut denied = listed();
+        denied.status = Some(403);
+        let r = judged(probed(denied, None));
+        expect(&r, Status::Warn, "→ 403");
+        let r = judged(probed(
+            listed(),
+            completion(503, "no healthy upstream", "Qwen/Qwen3-0.6B"),
+        ));
+        expect(&r, Status::Error, "no healthy upstream");
+        let r = judged(probed(listed(), completion(500, "oops", "Qwen/Qwen3-0.6B")));
+        expect(&r, Status::Error, "→ 500 oops");
+    }
+
+    #[test]
+    fn probe_transport_failures() {
+        for (kind, text) in [
+            (ProbeErrorKind::Timeout, "no answer within 5 s"),
+            (ProbeErrorKind::Refused, "connection refused"),
+            (ProbeErrorKind::Dns, "does not resolve"),
+            (ProbeErrorKind::Tls, "TLS failed"),
+            (ProbeErrorKind::Other, ": boom"),
+        ] {
+            let r = judged(probed(failed(kind), None));
+            expect(&r, Status::Error, text);
+        }
+        let r = judged(probed(failed(ProbeErrorKind::Tls), None));
+        assert!(
+            r[0].fix
+                .as_deref()
+                .unwrap()
+                .contains("--certificate-authority")
+        );
+        let r = judged(probed(failed(ProbeErrorKind::Refused), None));
+        assert!(r[0].fix.as_deref().unwrap().contains("--probe-address"));
+    }
+
+    #[test]
+    fn probe_not_run_or_nothing_to_probe() {
+        expect(&with(|_| {}, gateway_probe), Status::Skipped, "not probed");
+        let mut s = sample::healthy();
+        s.probe = Some(Default::default());
+        expect(&judged(s), Status::Info, "nothing to probe");
+        let mut s = probed(listed(), None);
+        if let Some(p) = &mut s.probe {
+            p.targets[0].models = None;
+            p.targets[0].not_probed = Some("the Gateway has no status.addresses".into());
+        }
+        let r = judged(s);
+        expect(&r, Status::Skipped, "no status.addresses");
+        assert!(r[0].fix.as_deref().unwrap().contains("--probe-address"));
     }
 }
