@@ -80,6 +80,7 @@ fn live_results(scenario: &str) -> BTreeSet<Row> {
         ]),
         // vLLM serves requests the EPP never counted.
         "fail-envoyfilter-dummy-cluster"
+        | "fail-envoyfilter-full-duplex"
         | "fail-envoyfilter-route-only"
         | "fail-epp-tls-args"
         | "fail-epp-not-ready"

@@ -219,7 +219,10 @@ static SCENARIOS: &[Scenario] = &[
         "fail-envoyfilter-full-duplex",
         "healthy",
         "The EnvoyFilter keeps request_body_mode FULL_DUPLEX_STREAMED: the body never reaches vLLM",
-        [finding("extproc-wiring", GATEWAY)]
+        [
+            finding("extproc-wiring", GATEWAY),
+            finding("epp-in-loop", MODEL)
+        ]
     ),
     overlay!(
         "fail-envoyfilter-dummy-cluster",
