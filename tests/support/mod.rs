@@ -16,15 +16,27 @@ pub struct Sim {
 
 /// Start scenario `name` (monitoring off unless asked) and write its kubeconfigs.
 pub async fn start(name: &str, monitoring: bool) -> Sim {
+    start_with(
+        name,
+        WorldOptions {
+            monitoring,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// [`start`] with other world options (e.g. a scrape interval); `options.sim` gets the
+/// scenario's fixtures.
+pub async fn start_with(name: &str, mut options: WorldOptions) -> Sim {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let fixtures =
         llmd_sim::scenarios::fixtures(name).unwrap_or_else(|| panic!("no scenario {name}"));
-    let world = World::start(WorldOptions {
-        sim: SimOptions::new(fixtures),
-        monitoring,
-    })
-    .await
-    .unwrap();
+    options.sim = SimOptions {
+        fixtures,
+        ..options.sim
+    };
+    let world = World::start(options).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     llmd_sim::serve::write_kubeconfigs(&world.cluster, &kubeconfig).unwrap();

@@ -447,6 +447,7 @@ fn listener_and_pod_proxy_answer_like_the_real_endpoints() {
     objects.push(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "pending", "namespace": "llm",
         "labels": {"app.kubernetes.io/name": "qwen", "app.kubernetes.io/part-of": "llminferenceservice",
                    "kserve.io/component": "workload"}}, "status": {"phase": "Pending"}}));
+    let objects = std::sync::Arc::new(objects);
     let state = MetricsState::new(
         std::sync::Arc::new(move || objects.clone()),
         config,
@@ -484,4 +485,38 @@ fn listener_and_pod_proxy_answer_like_the_real_endpoints() {
         render_pod_metrics(&state, "llm", "ghost", None).unwrap_err(),
         MetricsUnavailable::NoSuchPod("ghost".into())
     );
+}
+
+#[test]
+fn scrapes_read_one_namespace_of_the_current_snapshot() {
+    use std::sync::{Arc, Mutex};
+    let (objects, config) = cluster();
+    let mut other = objects.clone();
+    for o in &mut other {
+        if o.pointer("/metadata/namespace").is_some() {
+            o["metadata"]["namespace"] = json!("team-b");
+        }
+    }
+    let snapshot = Arc::new(Mutex::new(Arc::new(objects.clone())));
+    let source = snapshot.clone();
+    let state = MetricsState::new(
+        Arc::new(move || source.lock().unwrap().clone()),
+        config,
+        std::time::Instant::now(),
+    );
+    let llm = state.namespace_objects("llm");
+    let expected = objects
+        .iter()
+        .filter(|o| o.pointer("/metadata/namespace") == Some(&json!("llm")))
+        .count();
+    assert_eq!(llm.len(), expected);
+    assert!(Arc::ptr_eq(&llm, &state.namespace_objects("llm")), "reused");
+    assert!(state.namespace_objects("team-b").is_empty());
+    assert!(render_pod_metrics(&state, "team-b", "qwen-a", None).is_err());
+    // A new snapshot (the store changed) is regrouped.
+    let mut both = objects;
+    both.extend(other);
+    *snapshot.lock().unwrap() = Arc::new(both);
+    assert_eq!(state.namespace_objects("team-b").len(), expected);
+    assert!(render_pod_metrics(&state, "team-b", "qwen-a", None).is_ok());
 }

@@ -1,0 +1,123 @@
+//! `stats -A` on the `large` scenario (healthy + 200 namespaces, 120 services, >1,300 pods) through
+//! the Thanos Route, with real Prometheus scraping every simulated pod and 100 ms of latency added
+//! by the Thanos front to every request so round trips dominate noise. The issue's bound: the time
+//! from the first query's arrival to the last answer (the front's own log) is at most 1.5× the
+//! slowest single query — one round of concurrent queries. Measured on a first run (naming
+//! detection, then the batch) and on a warm run (the remembered naming's batch and the detection
+//! concurrently).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use llmd_sim::thanos::Faults;
+use llmd_sim::world::WorldOptions;
+use serde_json::Value;
+
+const LATENCY: Duration = Duration::from_millis(100);
+/// Every target is rendered on every scrape: >1,300 of them each second is more than a shared
+/// 2-core machine has, so `large` is scraped every 30 s (OpenShift's default for user workloads;
+/// the queries' 2m window covers 4 scrapes).
+const SCRAPE_EVERY: Duration = Duration::from_secs(30);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_all_namespaces_on_large_is_one_round_of_queries() {
+    let begun = Instant::now();
+    let sim = support::start_with(
+        "large",
+        WorldOptions {
+            monitoring: true,
+            scrape_interval: Some(SCRAPE_EVERY),
+            ..Default::default()
+        },
+    )
+    .await;
+    let stack = sim.world.monitoring.clone().expect("monitoring on");
+    let vllm_pods = sim
+        .world
+        .cluster
+        .store()
+        .list_kind("", "Pod")
+        .iter()
+        .filter(|p| {
+            matches!(
+                llmd_sim::metrics::pod_kind(p),
+                Some(llmd_sim::metrics::PodKind::Decode | llmd_sim::metrics::PodKind::Prefill)
+            )
+        })
+        .count();
+    let waited = stack
+        .prometheus
+        .wait_for_series(
+            &format!("count(kserve_vllm:num_requests_running) >= {vllm_pods}"),
+            Duration::from_secs(240),
+        )
+        .await
+        .unwrap();
+    eprintln!(
+        "large: {vllm_pods} vLLM pods scraped after {waited:?} ({:?} since start)",
+        begun.elapsed()
+    );
+    // A second scrape of every target, so rates exist everywhere.
+    tokio::time::sleep(SCRAPE_EVERY + Duration::from_secs(1)).await;
+    let cache = sim.dir.path().join("cache");
+    stack.front.faults().set(Faults {
+        latency: LATENCY,
+        ..Default::default()
+    });
+    let mut ratios = Vec::new();
+    for run in ["first", "warm"] {
+        stack.front.log().clear();
+        let mut cmd = sim.cmd();
+        cmd.env("XDG_CACHE_HOME", &cache)
+            .args(["stats", "-A", "-o", "json", "--window", "2m", "-v"])
+            // A shared machine can make Prometheus slow on >400k series; the bound is a ratio.
+            .args(["--request-timeout", "180s"]);
+        let started = Instant::now();
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap();
+        let wall = started.elapsed();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let entries = stack.front.log().entries();
+        let (span, slowest) = stack.front.log().span_and_slowest().unwrap();
+        let ratio = span.as_secs_f64() / slowest.as_secs_f64();
+        eprintln!(
+            "stats -A on large, {run} run: {} queries, span {span:?}, slowest {slowest:?}, \
+             ratio {ratio:.2}, process wall time {wall:?}\n{stderr}",
+            entries.len()
+        );
+        assert_eq!(report["queries"].as_u64().unwrap() as usize, entries.len());
+        let services = report["services"].as_array().unwrap();
+        assert!(services.len() >= 120, "{} services", services.len());
+        if run == "warm" {
+            assert!(
+                stderr.contains("from cache, confirmed"),
+                "-v says where the naming came from: {stderr}"
+            );
+            // Detection went out with the batch, not before it.
+            let detection = entries
+                .iter()
+                .find(|e| e.path.contains("/label/"))
+                .expect("the naming is re-checked");
+            let first_query = entries
+                .iter()
+                .filter(|e| e.path.ends_with("/query"))
+                .map(|e| e.start)
+                .min()
+                .unwrap();
+            assert!(first_query < detection.start + detection.duration);
+        }
+        ratios.push((run, ratio, entries.len()));
+    }
+    stack.front.faults().clear();
+    eprintln!("(run, span / slowest query, queries): {ratios:?}");
+    // The warm run is one round: the remembered naming's batch and the detection together.
+    let (_, warm, warm_queries) = ratios[1];
+    let (_, _, first_queries) = ratios[0];
+    assert_eq!(warm_queries, first_queries, "same queries, one round");
+    assert!(warm <= 1.5, "warm run: span {warm:.2}× the slowest query");
+    sim.world.shutdown().await;
+}
