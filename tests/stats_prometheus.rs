@@ -18,12 +18,17 @@ use oc_llmd::metrics::{Concept, Naming};
 use oc_llmd::prom::{PromClient, PromConfig, QueryData};
 use serde_json::Value;
 
+/// A cache directory that cannot be created (even by root): runs remember no naming, so each
+/// detects first, unless a test passes its own `XDG_CACHE_HOME`.
+const NO_CACHE: &str = "/dev/null/cache";
+
 /// Run the binary (blocking, on a blocking thread) with a kubeconfig that does not exist.
 async fn stats(args: Vec<String>, envs: Vec<(String, String)>) -> Output {
     tokio::task::spawn_blocking(move || {
         let mut cmd = Command::cargo_bin("kubectl-llmd").unwrap();
         cmd.env("KUBECONFIG", "/nonexistent/kubeconfig")
             .env_remove("OC_LLMD_PROMETHEUS_TOKEN")
+            .env("XDG_CACHE_HOME", NO_CACHE)
             .env("NO_COLOR", "1");
         for (k, v) in envs {
             cmd.env(k, v);
@@ -231,24 +236,28 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
     assert_eq!(r["services"][0]["message"], "no traffic in the last 8s");
 
     // All namespaces: one naming (kserve wins), the plain services are pointed out; wall time
-    // against the slowest single query the front saw.
+    // against the slowest single query the front saw. First run against this endpoint: the
+    // naming is detected, then the batch is sent, and the naming is remembered.
+    let cache = tempfile::tempdir().unwrap();
+    let cache_env = vec![(
+        "XDG_CACHE_HOME".to_string(),
+        cache.path().display().to_string(),
+    )];
+    let all_args = args(&[
+        "-A",
+        "-o",
+        "json",
+        "--window",
+        "8s",
+        "--prometheus-url",
+        &url,
+        "--token",
+        ADMIN,
+        "-v",
+    ]);
     fx.stack.front.log().clear();
     let started = Instant::now();
-    let out = stats(
-        args(&[
-            "-A",
-            "-o",
-            "json",
-            "--window",
-            "8s",
-            "--prometheus-url",
-            &url,
-            "--token",
-            ADMIN,
-        ]),
-        vec![],
-    )
-    .await;
+    let out = stats(all_args.clone(), cache_env.clone()).await;
     let wall = started.elapsed();
     let r = json(&out);
     let (span, slowest) = fx.stack.front.log().span_and_slowest().unwrap();
@@ -306,6 +315,118 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
         .filter(|s| s["state"] == "ok" || s["state"] == "noTraffic")
         .count();
     assert_eq!(kserve_ok, fx.variants.iter().filter(|v| v.kserve).count());
+    let cached = std::fs::read_to_string(cache.path().join("oc-llmd/naming.json")).unwrap();
+    assert!(cached.contains(r["naming"].as_str().unwrap()), "{cached}");
+    assert!(!cached.contains("SECRET"), "{cached}");
+
+    // Second run: the remembered naming's batch goes out together with the detection (one
+    // round), the detection confirms it, and the report is the same.
+    fx.stack.front.log().clear();
+    let out = stats(all_args, cache_env).await;
+    let warm = json(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "naming {} from cache, confirmed",
+            r["naming"].as_str().unwrap()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("SECRET"), "{stderr}");
+    let entries = fx.stack.front.log().entries();
+    assert_eq!(entries.len(), count, "the same queries");
+    assert_eq!(warm["queries"], r["queries"]);
+    let detection = entries.iter().find(|e| e.path.contains("/label/")).unwrap();
+    let first_query = entries
+        .iter()
+        .filter(|e| e.path.ends_with("/query"))
+        .map(|e| e.start)
+        .min()
+        .unwrap();
+    assert!(
+        first_query < detection.start + detection.duration,
+        "the batch waited for the detection"
+    );
+    assert_eq!(warm["naming"], r["naming"]);
+    assert_eq!(warm["services"].as_array().unwrap().len(), services.len());
+    for (a, b) in warm["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(services.iter())
+    {
+        assert_eq!(
+            (&a["namespace"], &a["state"]),
+            (&b["namespace"], &b["state"])
+        );
+    }
+
+    // A remembered naming that is wrong (an upgrade since): its answers are dropped, the batch
+    // is sent again for the detected naming, the numbers are right and the cache is updated.
+    let stale = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(stale.path().join("oc-llmd")).unwrap();
+    std::fs::write(
+        stale.path().join("oc-llmd/naming.json"),
+        format!(
+            r#"{{"version":1,"entries":[{{"endpoint":"{url}","tenancyNamespace":null,
+            "scope":"v1-llmd-plain","naming":"kserve-v0-epp-model","detectedAt":1}}]}}"#
+        ),
+    )
+    .unwrap();
+    fx.stack.front.log().clear();
+    let out = stats(
+        args(&[
+            "-n",
+            "v1-llmd-plain",
+            "-o",
+            "json",
+            "--window",
+            "8s",
+            "--prometheus-url",
+            &url,
+            "--token",
+            ADMIN,
+            "-v",
+        ]),
+        vec![(
+            "XDG_CACHE_HOME".to_string(),
+            stale.path().display().to_string(),
+        )],
+    )
+    .await;
+    let changed = json(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("naming changed: kserve-v0-epp-model (remembered) → plain-v1-epp-llmd"),
+        "{stderr}"
+    );
+    assert_eq!(changed["naming"], "plain-v1-epp-llmd");
+    let plain = fx
+        .variants
+        .iter()
+        .find(|v| v.namespace == "v1-llmd-plain")
+        .unwrap();
+    let s = &changed["services"].as_array().unwrap();
+    assert_eq!(s.len(), 1, "only the detected naming's services: {s:?}");
+    assert_eq!(s[0]["state"], "ok");
+    let rps = s[0]["requestsPerSecond"].as_f64().unwrap();
+    let want = plain.profile.requests_per_second;
+    assert!((rps - want).abs() <= 0.1 * want, "{rps} vs {want}");
+    let batches = fx
+        .stack
+        .front
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.path.ends_with("/query"))
+        .count();
+    let detections = changed["queries"].as_u64().unwrap() as usize - batches;
+    assert_eq!(detections, 1, "one detection, two batches");
+    let updated = std::fs::read_to_string(stale.path().join("oc-llmd/naming.json")).unwrap();
+    assert!(
+        updated.contains("plain-v1-epp-llmd") && !updated.contains("kserve-v0-epp-model"),
+        "{updated}"
+    );
 
     // Table and wide: sections, no colour when piped.
     let out = stats(
@@ -414,23 +535,33 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
         let out = stats(a, vec![]).await;
         let all = text(&out);
         assert_eq!(out.status.code(), Some(code), "{all}");
-        assert!(all.contains(needle) && all.contains("hint:"), "{all}");
+        let errors: Vec<&str> = all.lines().filter(|l| l.starts_with("error: ")).collect();
+        assert_eq!(errors.len(), 1, "one error line: {all}");
+        assert!(errors[0].contains(needle) && all.contains("hint:"), "{all}");
         assert!(!all.contains("SECRET"), "token leaked: {all}");
         assert!(out.stdout.is_empty());
     }
     let out = stats(
-        args(&["--prometheus-url", "http://127.0.0.1:9", "--token", ADMIN]),
+        args(&[
+            "--prometheus-url",
+            "http://127.0.0.1:9",
+            "--token",
+            ADMIN,
+            "-v",
+        ]),
         vec![],
     )
     .await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .next()
-            .unwrap()
-            .starts_with("error: cannot reach http://127.0.0.1:9")
-    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].starts_with("error: cannot reach http://127.0.0.1:9"));
+    assert!(!text(&out).contains("SECRET"), "token leaked: {stderr}");
+    assert!(out.stdout.is_empty());
 
     // 403 for one namespace: automatic fallback to the tenancy endpoint, explained in -v.
     let tenancy_url = format!("http://{tenancy}");
