@@ -682,5 +682,94 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
         "{notes:?}"
     );
 
+    // --watch with a remembered naming: the first refresh re-checks it alongside its batch,
+    // then refreshes send only the batch until the REDETECT_EVERY-th, which re-checks again.
+    watch_rechecks_the_naming_every_few_refreshes(&fx, &url, cache.path()).await;
+
     eprintln!("stats prometheus test took {:?}", begun.elapsed());
+}
+
+async fn watch_rechecks_the_naming_every_few_refreshes(
+    fx: &sim::Fixture,
+    url: &str,
+    cache: &std::path::Path,
+) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let every = oc_llmd::commands::stats::REDETECT_EVERY as usize;
+    fx.stack.front.log().clear();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-llmd"))
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env("XDG_CACHE_HOME", cache)
+        .args([
+            "stats",
+            "-A",
+            "-o",
+            "json",
+            "--window",
+            "8s",
+            "--prometheus-url",
+            url,
+            "--token",
+            ADMIN,
+            "--watch",
+            "--refresh",
+            "100ms",
+            "-v",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut pipe = child.stdout.take().unwrap();
+    let sink = stdout.clone();
+    let reader = std::thread::spawn(move || {
+        let mut chunk = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    });
+    // -v prints every query: stderr must be drained while the watch runs.
+    let mut err_pipe = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        let _ = err_pipe.read_to_string(&mut all);
+        all
+    });
+    // Poll (no fixed sleep) until one refresh past the second check has been printed.
+    let wanted = every + 2;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while stdout.lock().unwrap().matches("StatsReport").count() < wanted {
+        assert!(Instant::now() < deadline, "{wanted} snapshots not printed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let stderr = err_reader.join().unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let detections = fx
+        .stack
+        .front
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.path.contains("/label/"))
+        .count();
+    // At most two refreshes after the wanted one were under way when SIGINT came: still fewer
+    // than REDETECT_EVERY, so exactly two checks.
+    assert_eq!(detections, 2, "{stderr}");
+    assert!(stderr.contains("from cache, confirmed"), "{stderr}");
+    assert!(stderr.contains("re-checked, unchanged"), "{stderr}");
+    assert!(!stderr.contains("SECRET"));
 }
