@@ -212,6 +212,9 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
     for v in fx.variants.iter().filter(|v| v.namespace != IDLE_NS) {
         check_variant(&web, v).await;
     }
+    // Every request so far carried the --token as its bearer token.
+    let seen = fx.tokens.seen.lock().unwrap().clone();
+    assert!(!seen.is_empty() && seen.iter().all(|t| t.as_deref() == Some(ADMIN)));
 
     // No traffic: series exist, nothing completed in the window.
     let r = json(
