@@ -148,7 +148,7 @@ complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand stats" -l sour
 pods\t''"
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand stats" -l interval -d 'With --source pods: time between the two scrapes' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand stats" -l refresh -d 'Refresh period with --watch' -r
-complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand stats" -l naming -d 'Metric naming: auto (detect from Prometheus, one request) or a variant such as kserve-v1-epp-objective (skips detection; Prometheus source only)' -r
+complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand stats" -l naming -d 'Metric naming: auto (detect from Prometheus; remembered per endpoint in ~/.cache/oc-llmd and re-checked alongside the queries) or a variant such as kserve-v1-epp-objective (skips detection; Prometheus source only)' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand stats" -l tenancy-url -d 'Tenancy endpoint (Thanos port 9092) to retry on when the web port answers 403 for -n NS (default: the same URL, with namespace=NS)' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand stats" -l prometheus-url -d 'Any Prometheus-compatible endpoint instead of the Thanos Querier route' -r
 complete -c kubectl-llmd -n "__fish_kubectl_llmd_using_subcommand stats" -l token -d 'Bearer token for --prometheus-url (default: the kubeconfig user\'s token)' -r

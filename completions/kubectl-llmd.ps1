@@ -155,7 +155,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-llmd' -ScriptBlock {
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Where the numbers come from')
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'With --source pods: time between the two scrapes')
             [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Refresh period with --watch')
-            [CompletionResult]::new('--naming', '--naming', [CompletionResultType]::ParameterName, 'Metric naming: auto (detect from Prometheus, one request) or a variant such as kserve-v1-epp-objective (skips detection; Prometheus source only)')
+            [CompletionResult]::new('--naming', '--naming', [CompletionResultType]::ParameterName, 'Metric naming: auto (detect from Prometheus; remembered per endpoint in ~/.cache/oc-llmd and re-checked alongside the queries) or a variant such as kserve-v1-epp-objective (skips detection; Prometheus source only)')
             [CompletionResult]::new('--tenancy-url', '--tenancy-url', [CompletionResultType]::ParameterName, 'Tenancy endpoint (Thanos port 9092) to retry on when the web port answers 403 for -n NS (default: the same URL, with namespace=NS)')
             [CompletionResult]::new('--prometheus-url', '--prometheus-url', [CompletionResultType]::ParameterName, 'Any Prometheus-compatible endpoint instead of the Thanos Querier route')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Bearer token for --prometheus-url (default: the kubeconfig user''s token)')

@@ -232,7 +232,8 @@ pub struct StatsArgs {
     /// Refresh period with --watch
     #[arg(long, default_value = "5s")]
     pub refresh: String,
-    /// Metric naming: auto (detect from Prometheus, one request) or a variant such as
+    /// Metric naming: auto (detect from Prometheus; remembered per endpoint in
+    /// ~/.cache/oc-llmd and re-checked alongside the queries) or a variant such as
     /// kserve-v1-epp-objective (skips detection; Prometheus source only)
     #[arg(long, default_value = "auto", value_name = "auto|VARIANT")]
     pub naming: String,

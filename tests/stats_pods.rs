@@ -1,20 +1,24 @@
-//! `kubectl-llmd stats --source pods`: no Prometheus; two scrapes of every simulated vLLM/EPP pod
-//! through a pod proxy, with the traffic profiles as ground truth (same tolerances as the
-//! Prometheus source). Also: "no metrics" vs "no traffic", and the cluster being unreachable.
+//! `kubectl-llmd stats --source pods` on the simulated cluster: no Prometheus; two scrapes of every
+//! vLLM/EPP pod through the simulated API server's pod proxy, for one namespace per metric naming
+//! variant (vLLM V0/V1 × EPP era; `kserve_` exists only in Prometheus, never on a pod), with the
+//! traffic profiles as ground truth and the same tolerances as the Prometheus source. Also: "no
+//! metrics" vs "no traffic", tokens, the cluster being unreachable, `--watch` piped and on a pty.
 
 mod common;
 
+use std::path::Path;
 use std::process::Output;
-use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use common::api_server;
 use common::stats_cluster::{self as sim, ADMIN, GHOST, IDLE_NS, Variant};
 use oc_llmd::metrics::{Concept, Naming};
 use oc_llmd::scrape::exposition;
 use serde_json::Value;
 
-async fn stats(kubeconfig: String, args: Vec<String>) -> Output {
+async fn stats(kubeconfig: impl AsRef<Path>, args: Vec<String>) -> Output {
+    let kubeconfig = kubeconfig.as_ref().to_path_buf();
     tokio::task::spawn_blocking(move || {
         Command::cargo_bin("kubectl-llmd")
             .unwrap()
@@ -138,17 +142,14 @@ fn check(v: &Variant, r: &Value, metrics: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stats_from_pod_scrapes_matches_the_traffic_profiles() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let (state, variants) = sim::state();
-    let (server, proxied) = api_server::serve(state.clone(), ADMIN).await;
-    let kubeconfig = api_server::kubeconfig(&server, ADMIN);
-    let kc = kubeconfig.path().display().to_string();
+    let fx = sim::start_sim(&[]).await;
+    let variants = fx.variants.clone();
+    let kc = fx.kubeconfig.clone();
+    fx.world.cluster.reset_request_log();
 
-    // vLLM V0/V1 × EPP eras (the prefix does not exist on direct scrapes), all at once.
-    let chosen: Vec<&Variant> = variants
-        .iter()
-        .filter(|v| v.kserve && v.namespace != IDLE_NS)
-        .collect();
+    // vLLM V0/V1 × EPP eras, in the namespaces Prometheus would see with and without the
+    // `kserve_` prefix (a monitor's relabelling: the pods themselves never carry it), all at once.
+    let chosen: Vec<&Variant> = variants.iter().filter(|v| v.namespace != IDLE_NS).collect();
     let runs = chosen.iter().map(|v| {
         stats(
             kc.clone(),
@@ -169,12 +170,20 @@ async fn stats_from_pod_scrapes_matches_the_traffic_profiles() {
         assert!(out.status.success(), "{}", text(out));
         assert!(!text(out).contains("SECRET"), "token leaked");
         let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let metrics = render_pod_metrics(&state, &v.namespace, "svc-kserve-a");
+        let metrics = pod_metrics(&fx, &v.namespace, "svc-kserve-a").await;
         check(v, &r, &metrics);
         // Two scrapes of three pods, plus two lists.
         assert_eq!(r["queries"], 8, "{r}");
     }
-    assert_eq!(proxied.load(Ordering::Relaxed), chosen.len() * 6);
+    let proxied = fx
+        .world
+        .cluster
+        .request_log()
+        .iter()
+        .filter(|r| r.path.contains("/proxy/metrics"))
+        .count();
+    // Plus one read per variant above (the histogram bounds).
+    assert_eq!(proxied, chosen.len() * 7);
 
     // All namespaces at once: each namespace is read with its own naming.
     let out = stats(
@@ -271,19 +280,15 @@ async fn stats_from_pod_scrapes_matches_the_traffic_profiles() {
     assert!(text(&out).contains("--prometheus-url"), "{}", text(&out));
 
     // Wrong token on the API: exit 3.
-    let bad = api_server::kubeconfig(&server, "sha256~wrong-SECRET");
-    let out = stats(
-        bad.path().display().to_string(),
-        args(&["--source", "pods", "-n", IDLE_NS]),
-    )
-    .await;
+    let bad = fx.kubeconfig_with_token("sha256~wrong-SECRET");
+    let out = stats(&bad, args(&["--source", "pods", "-n", IDLE_NS])).await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(!text(&out).contains("SECRET"));
 
     // The API unreachable: exit 3 with a hint, for both sources.
-    let down = api_server::kubeconfig("http://127.0.0.1:9", ADMIN);
+    let down = sim::kubeconfig("http://127.0.0.1:9", ADMIN);
     for extra in [vec![], vec!["--source", "pods"]] {
-        let out = stats(down.path().display().to_string(), args(&extra)).await;
+        let out = stats(down.path(), args(&extra)).await;
         assert_eq!(out.status.code(), Some(3), "{}", text(&out));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -293,21 +298,64 @@ async fn stats_from_pod_scrapes_matches_the_traffic_profiles() {
     }
 }
 
-fn render_pod_metrics(state: &llmd_sim::metrics::MetricsState, ns: &str, pod: &str) -> String {
-    llmd_sim::metrics::render_pod_metrics(state, ns, pod, None).unwrap()
+/// A pod's metrics text as the API server's pod proxy serves it.
+async fn pod_metrics(fx: &sim::SimFixture, ns: &str, pod: &str) -> String {
+    let global = oc_llmd::cli::GlobalArgs {
+        kubeconfig: Some(fx.kubeconfig.clone()),
+        ..Default::default()
+    };
+    let client = oc_llmd::kube::connect(&global).await.unwrap().client;
+    let path = format!("/api/v1/namespaces/{ns}/pods/{pod}:8000/proxy/metrics");
+    client
+        .request_text(http::Request::get(path).body(Vec::new()).unwrap())
+        .await
+        .unwrap()
+}
+
+/// Output of a child read on a thread until EOF.
+type Captured = Arc<Mutex<Vec<u8>>>;
+
+fn spawn_reader(
+    mut source: impl std::io::Read + Send + 'static,
+) -> (Captured, std::thread::JoinHandle<()>) {
+    let buffer: Captured = Arc::default();
+    let sink = buffer.clone();
+    let handle = std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = source.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+        }
+    });
+    (buffer, handle)
+}
+
+fn text_of(buffer: &Captured) -> String {
+    String::from_utf8_lossy(&buffer.lock().unwrap()).to_string()
+}
+
+/// Poll (up to a minute: a loaded machine is slow) until `needle` was printed `count` times.
+async fn wait_for(buffer: &Captured, needle: &str, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while text_of(buffer).matches(needle).count() < count {
+        assert!(
+            Instant::now() < deadline,
+            "{needle:?} not printed {count} times: {:?}",
+            text_of(buffer)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// `--watch` piped: plain snapshots appended (no ANSI), and SIGINT ends it cleanly with exit 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_appends_snapshots_when_piped_and_stops_on_sigint() {
-    use std::io::Read;
     use std::process::Stdio;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let (state, _) = sim::state();
-    let (server, _) = api_server::serve(state, ADMIN).await;
-    let kubeconfig = api_server::kubeconfig(&server, ADMIN);
+    let fx = sim::start_sim(&[]).await;
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-llmd"))
-        .env("KUBECONFIG", kubeconfig.path())
+        .env("KUBECONFIG", &fx.kubeconfig)
         .args([
             "stats",
             "--source",
@@ -324,13 +372,8 @@ async fn watch_appends_snapshots_when_piped_and_stops_on_sigint() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut all = String::new();
-        let _ = stdout.read_to_string(&mut all);
-        all
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
+    let (output, reader) = spawn_reader(child.stdout.take().unwrap());
+    wait_for(&output, "Naming ", 2).await;
     let kill = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -339,7 +382,8 @@ async fn watch_appends_snapshots_when_piped_and_stops_on_sigint() {
     let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
         .await
         .unwrap();
-    let shown = reader.join().unwrap();
+    reader.join().unwrap();
+    let shown = text_of(&output);
     assert_eq!(status.code(), Some(0), "{shown}");
     let snapshots = shown.matches("Naming ").count();
     assert!(snapshots >= 2, "{snapshots} snapshots: {shown}");
@@ -350,7 +394,7 @@ async fn watch_appends_snapshots_when_piped_and_stops_on_sigint() {
 /// the top; Ctrl-C (sent as ^C through the pty) ends it with exit 0 and restores the terminal.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_redraws_in_place_on_a_terminal_and_restores_it_on_ctrl_c() {
-    use std::io::{Read, Write};
+    use std::io::Write;
     use std::process::Stdio;
     if std::process::Command::new("script")
         .arg("--version")
@@ -359,10 +403,7 @@ async fn watch_redraws_in_place_on_a_terminal_and_restores_it_on_ctrl_c() {
     {
         panic!("`script` (util-linux) is needed to run stats under a pty");
     }
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let (state, _) = sim::state();
-    let (server, _) = api_server::serve(state, ADMIN).await;
-    let kubeconfig = api_server::kubeconfig(&server, ADMIN);
+    let fx = sim::start_sim(&[]).await;
     let bin = assert_cmd::cargo::cargo_bin("kubectl-llmd");
     // `exec`: no shell between the pty and the plugin (dash, CI's /bin/sh, would otherwise take
     // the SIGINT itself and make `script` report 130 whatever the plugin does).
@@ -373,7 +414,7 @@ async fn watch_redraws_in_place_on_a_terminal_and_restores_it_on_ctrl_c() {
     let mut child = std::process::Command::new("script")
         .args(["-qfec", &command, "/dev/null"])
         .env("SHELL", "/bin/sh")
-        .env("KUBECONFIG", kubeconfig.path())
+        .env("KUBECONFIG", &fx.kubeconfig)
         .env_remove("NO_COLOR")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -381,13 +422,8 @@ async fn watch_redraws_in_place_on_a_terminal_and_restores_it_on_ctrl_c() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut all = Vec::new();
-        let _ = stdout.read_to_end(&mut all);
-        String::from_utf8_lossy(&all).to_string()
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (output, reader) = spawn_reader(child.stdout.take().unwrap());
+    wait_for(&output, "\u{1b}[2J\u{1b}[H", 2).await;
     stdin.write_all(b"\x03").unwrap();
     stdin.flush().unwrap();
     let status = tokio::task::spawn_blocking(move || {
@@ -397,7 +433,8 @@ async fn watch_redraws_in_place_on_a_terminal_and_restores_it_on_ctrl_c() {
     })
     .await
     .unwrap();
-    let shown = reader.join().unwrap();
+    reader.join().unwrap();
+    let shown = text_of(&output);
     assert_eq!(status.code(), Some(0), "{shown:?}");
     let redraws = shown.matches("\u{1b}[2J\u{1b}[H").count();
     assert!(redraws >= 2, "{redraws} redraws: {shown:?}");
@@ -414,13 +451,14 @@ async fn watch_redraws_in_place_on_a_terminal_and_restores_it_on_ctrl_c() {
 async fn thanos_endpoint_comes_from_the_route_and_the_kubeconfig() {
     use oc_llmd::cli::{GlobalArgs, PromArgs};
     use oc_llmd::prom::endpoint;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let (state, _) = sim::state();
     let host = "thanos-querier-openshift-monitoring.apps.example.com";
-    let (server, _) = api_server::serve_with_route(state, ADMIN, Some(host)).await;
-    let kubeconfig = api_server::kubeconfig(&server, ADMIN);
+    let route = serde_json::json!({"apiVersion": "route.openshift.io/v1", "kind": "Route",
+        "metadata": {"name": "thanos-querier", "namespace": "openshift-monitoring"},
+        "spec": {"host": host, "port": {"targetPort": "web"}, "tls": {"termination": "reencrypt"},
+                 "to": {"kind": "Service", "name": "thanos-querier"}}});
+    let fx = sim::start_sim(&[route]).await;
     let global = GlobalArgs {
-        kubeconfig: Some(kubeconfig.path().to_path_buf()),
+        kubeconfig: Some(fx.kubeconfig.clone()),
         ..Default::default()
     };
     let cluster = oc_llmd::kube::connect(&global).await.unwrap();
@@ -430,6 +468,9 @@ async fn thanos_endpoint_comes_from_the_route_and_the_kubeconfig() {
     assert_eq!(found.config.url, format!("https://{host}"));
     assert_eq!(found.config.token.as_deref(), Some(ADMIN));
     assert!(!found.config.insecure_skip_tls_verify);
+    // The cluster's CA, which signs the API server's certificate, is trusted for the route too.
+    let ca = String::from_utf8(found.config.ca_pem.clone().unwrap()).unwrap();
+    assert!(ca.contains("BEGIN CERTIFICATE"), "{ca}");
     assert!(!format!("{:?}", found.config).contains("SECRET"));
     assert!(found.how.contains(host));
     let explicit = PromArgs {
@@ -442,9 +483,8 @@ async fn thanos_endpoint_comes_from_the_route_and_the_kubeconfig() {
     assert_eq!(found.config.token.as_deref(), Some("sha256~explicit"));
 
     // The user may not read the route: 401 on the API → exit 3.
-    let bad = api_server::kubeconfig(&server, "sha256~wrong-SECRET");
     let global = GlobalArgs {
-        kubeconfig: Some(bad.path().to_path_buf()),
+        kubeconfig: Some(fx.kubeconfig_with_token("sha256~wrong-SECRET")),
         ..Default::default()
     };
     let cluster = oc_llmd::kube::connect(&global).await.unwrap();
@@ -452,4 +492,5 @@ async fn thanos_endpoint_comes_from_the_route_and_the_kubeconfig() {
         .await
         .unwrap_err();
     assert_eq!(err.exit_code().code(), 3, "{err:?}");
+    assert!(!format!("{err:?}").contains("SECRET"));
 }

@@ -18,12 +18,17 @@ use oc_llmd::metrics::{Concept, Naming};
 use oc_llmd::prom::{PromClient, PromConfig, QueryData};
 use serde_json::Value;
 
+/// A cache directory that cannot be created (even by root): runs remember no naming, so each
+/// detects first, unless a test passes its own `XDG_CACHE_HOME`.
+const NO_CACHE: &str = "/dev/null/cache";
+
 /// Run the binary (blocking, on a blocking thread) with a kubeconfig that does not exist.
 async fn stats(args: Vec<String>, envs: Vec<(String, String)>) -> Output {
     tokio::task::spawn_blocking(move || {
         let mut cmd = Command::cargo_bin("kubectl-llmd").unwrap();
         cmd.env("KUBECONFIG", "/nonexistent/kubeconfig")
             .env_remove("OC_LLMD_PROMETHEUS_TOKEN")
+            .env("XDG_CACHE_HOME", NO_CACHE)
             .env("NO_COLOR", "1");
         for (k, v) in envs {
             cmd.env(k, v);
@@ -207,6 +212,9 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
     for v in fx.variants.iter().filter(|v| v.namespace != IDLE_NS) {
         check_variant(&web, v).await;
     }
+    // Every request so far carried the --token as its bearer token.
+    let seen = fx.tokens.seen.lock().unwrap().clone();
+    assert!(!seen.is_empty() && seen.iter().all(|t| t.as_deref() == Some(ADMIN)));
 
     // No traffic: series exist, nothing completed in the window.
     let r = json(
@@ -231,24 +239,34 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
     assert_eq!(r["services"][0]["message"], "no traffic in the last 8s");
 
     // All namespaces: one naming (kserve wins), the plain services are pointed out; wall time
-    // against the slowest single query the front saw.
+    // against the slowest single query the front saw. First run against this endpoint: the
+    // naming is detected, then the batch is sent, and the naming is remembered.
+    let cache = tempfile::tempdir().unwrap();
+    let cache_env = vec![(
+        "XDG_CACHE_HOME".to_string(),
+        cache.path().display().to_string(),
+    )];
+    let all_args = args(&[
+        "-A",
+        "-o",
+        "json",
+        "--window",
+        "8s",
+        "--prometheus-url",
+        &url,
+        "--token",
+        ADMIN,
+        "-v",
+    ]);
+    // A second of latency on every request makes round trips dominate the noise of a loaded
+    // machine: the first run costs two rounds, the warm run below one.
+    fx.stack.front.faults().set(Faults {
+        latency: Duration::from_secs(1),
+        ..Default::default()
+    });
     fx.stack.front.log().clear();
     let started = Instant::now();
-    let out = stats(
-        args(&[
-            "-A",
-            "-o",
-            "json",
-            "--window",
-            "8s",
-            "--prometheus-url",
-            &url,
-            "--token",
-            ADMIN,
-        ]),
-        vec![],
-    )
-    .await;
+    let out = stats(all_args.clone(), cache_env.clone()).await;
     let wall = started.elapsed();
     let r = json(&out);
     let (span, slowest) = fx.stack.front.log().span_and_slowest().unwrap();
@@ -306,6 +324,130 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
         .filter(|s| s["state"] == "ok" || s["state"] == "noTraffic")
         .count();
     assert_eq!(kserve_ok, fx.variants.iter().filter(|v| v.kserve).count());
+    let cached = std::fs::read_to_string(cache.path().join("oc-llmd/naming.json")).unwrap();
+    assert!(cached.contains(r["naming"].as_str().unwrap()), "{cached}");
+    assert!(!cached.contains("SECRET"), "{cached}");
+
+    // Second run: the remembered naming's batch goes out together with the detection (one
+    // round), the detection confirms it, and the report is the same.
+    fx.stack.front.log().clear();
+    let out = stats(all_args, cache_env).await;
+    fx.stack.front.faults().clear();
+    let (warm_span, warm_slowest) = fx.stack.front.log().span_and_slowest().unwrap();
+    eprintln!(
+        "stats -A at 1 s latency: first run span {span:?} = {:.2}× its slowest query; \
+         warm run span {warm_span:?} = {:.2}× its slowest query",
+        span.as_secs_f64() / slowest.as_secs_f64(),
+        warm_span.as_secs_f64() / warm_slowest.as_secs_f64()
+    );
+    assert!(
+        warm_span.as_secs_f64() <= 1.5 * warm_slowest.as_secs_f64(),
+        "warm run: span {warm_span:?}, slowest {warm_slowest:?}"
+    );
+    let warm = json(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "naming {} from cache, confirmed",
+            r["naming"].as_str().unwrap()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("SECRET"), "{stderr}");
+    let entries = fx.stack.front.log().entries();
+    assert_eq!(entries.len(), count, "the same queries");
+    assert_eq!(warm["queries"], r["queries"]);
+    let detection = entries.iter().find(|e| e.path.contains("/label/")).unwrap();
+    let first_query = entries
+        .iter()
+        .filter(|e| e.path.ends_with("/query"))
+        .map(|e| e.start)
+        .min()
+        .unwrap();
+    assert!(
+        first_query < detection.start + detection.duration,
+        "the batch waited for the detection"
+    );
+    assert_eq!(warm["naming"], r["naming"]);
+    assert_eq!(warm["services"].as_array().unwrap().len(), services.len());
+    for (a, b) in warm["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(services.iter())
+    {
+        assert_eq!(
+            (&a["namespace"], &a["state"]),
+            (&b["namespace"], &b["state"])
+        );
+    }
+
+    // A remembered naming that is wrong (an upgrade since): its answers are dropped, the batch
+    // is sent again for the detected naming, the numbers are right and the cache is updated.
+    let stale = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(stale.path().join("oc-llmd")).unwrap();
+    std::fs::write(
+        stale.path().join("oc-llmd/naming.json"),
+        format!(
+            r#"{{"version":1,"entries":[{{"endpoint":"{url}","tenancyNamespace":null,
+            "scope":"v1-llmd-plain","naming":"kserve-v0-epp-model","detectedAt":1}}]}}"#
+        ),
+    )
+    .unwrap();
+    fx.stack.front.log().clear();
+    let out = stats(
+        args(&[
+            "-n",
+            "v1-llmd-plain",
+            "-o",
+            "json",
+            "--window",
+            "8s",
+            "--prometheus-url",
+            &url,
+            "--token",
+            ADMIN,
+            "-v",
+        ]),
+        vec![(
+            "XDG_CACHE_HOME".to_string(),
+            stale.path().display().to_string(),
+        )],
+    )
+    .await;
+    let changed = json(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("naming changed: kserve-v0-epp-model (remembered) → plain-v1-epp-llmd"),
+        "{stderr}"
+    );
+    assert_eq!(changed["naming"], "plain-v1-epp-llmd");
+    let plain = fx
+        .variants
+        .iter()
+        .find(|v| v.namespace == "v1-llmd-plain")
+        .unwrap();
+    let s = &changed["services"].as_array().unwrap();
+    assert_eq!(s.len(), 1, "only the detected naming's services: {s:?}");
+    assert_eq!(s[0]["state"], "ok");
+    let rps = s[0]["requestsPerSecond"].as_f64().unwrap();
+    let want = plain.profile.requests_per_second;
+    assert!((rps - want).abs() <= 0.1 * want, "{rps} vs {want}");
+    let batches = fx
+        .stack
+        .front
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.path.ends_with("/query"))
+        .count();
+    let detections = changed["queries"].as_u64().unwrap() as usize - batches;
+    assert_eq!(detections, 1, "one detection, two batches");
+    let updated = std::fs::read_to_string(stale.path().join("oc-llmd/naming.json")).unwrap();
+    assert!(
+        updated.contains("plain-v1-epp-llmd") && !updated.contains("kserve-v0-epp-model"),
+        "{updated}"
+    );
 
     // Table and wide: sections, no colour when piped.
     let out = stats(
@@ -414,23 +556,33 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
         let out = stats(a, vec![]).await;
         let all = text(&out);
         assert_eq!(out.status.code(), Some(code), "{all}");
-        assert!(all.contains(needle) && all.contains("hint:"), "{all}");
+        let errors: Vec<&str> = all.lines().filter(|l| l.starts_with("error: ")).collect();
+        assert_eq!(errors.len(), 1, "one error line: {all}");
+        assert!(errors[0].contains(needle) && all.contains("hint:"), "{all}");
         assert!(!all.contains("SECRET"), "token leaked: {all}");
         assert!(out.stdout.is_empty());
     }
     let out = stats(
-        args(&["--prometheus-url", "http://127.0.0.1:9", "--token", ADMIN]),
+        args(&[
+            "--prometheus-url",
+            "http://127.0.0.1:9",
+            "--token",
+            ADMIN,
+            "-v",
+        ]),
         vec![],
     )
     .await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .next()
-            .unwrap()
-            .starts_with("error: cannot reach http://127.0.0.1:9")
-    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].starts_with("error: cannot reach http://127.0.0.1:9"));
+    assert!(!text(&out).contains("SECRET"), "token leaked: {stderr}");
+    assert!(out.stdout.is_empty());
 
     // 403 for one namespace: automatic fallback to the tenancy endpoint, explained in -v.
     let tenancy_url = format!("http://{tenancy}");
@@ -533,5 +685,94 @@ async fn stats_against_prometheus_matches_the_traffic_profiles() {
         "{notes:?}"
     );
 
+    // --watch with a remembered naming: the first refresh re-checks it alongside its batch,
+    // then refreshes send only the batch until the REDETECT_EVERY-th, which re-checks again.
+    watch_rechecks_the_naming_every_few_refreshes(&fx, &url, cache.path()).await;
+
     eprintln!("stats prometheus test took {:?}", begun.elapsed());
+}
+
+async fn watch_rechecks_the_naming_every_few_refreshes(
+    fx: &sim::Fixture,
+    url: &str,
+    cache: &std::path::Path,
+) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let every = oc_llmd::commands::stats::REDETECT_EVERY as usize;
+    fx.stack.front.log().clear();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-llmd"))
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env("XDG_CACHE_HOME", cache)
+        .args([
+            "stats",
+            "-A",
+            "-o",
+            "json",
+            "--window",
+            "8s",
+            "--prometheus-url",
+            url,
+            "--token",
+            ADMIN,
+            "--watch",
+            "--refresh",
+            "100ms",
+            "-v",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut pipe = child.stdout.take().unwrap();
+    let sink = stdout.clone();
+    let reader = std::thread::spawn(move || {
+        let mut chunk = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    });
+    // -v prints every query: stderr must be drained while the watch runs.
+    let mut err_pipe = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        let _ = err_pipe.read_to_string(&mut all);
+        all
+    });
+    // Poll (no fixed sleep) until one refresh past the second check has been printed.
+    let wanted = every + 2;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while stdout.lock().unwrap().matches("StatsReport").count() < wanted {
+        assert!(Instant::now() < deadline, "{wanted} snapshots not printed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let stderr = err_reader.join().unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    let detections = fx
+        .stack
+        .front
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.path.contains("/label/"))
+        .count();
+    // At most two refreshes after the wanted one were under way when SIGINT came: still fewer
+    // than REDETECT_EVERY, so exactly two checks.
+    assert_eq!(detections, 2, "{stderr}");
+    assert!(stderr.contains("from cache, confirmed"), "{stderr}");
+    assert!(stderr.contains("re-checked, unchanged"), "{stderr}");
+    assert!(!stderr.contains("SECRET"));
 }

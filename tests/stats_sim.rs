@@ -95,6 +95,22 @@ async fn stats_through_the_thanos_route_matches_the_traffic_profile() {
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("developer-token"));
 
+    // A token Thanos does not accept (the API server still accepts the kubeconfig's): one
+    // error line naming the 401, exit 3, the token nowhere.
+    let out = sim
+        .run(&["stats", "-A", "-v", "--token", "sha256~rejected-SECRET"])
+        .await;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("401"), "{stderr}");
+    assert!(!stderr.contains("SECRET") && !stderr.contains("admin-token"));
+    assert!(out.stdout.is_empty());
+
     // Thanos unavailable (503 from the front) → a one-line error, not a panic.
     stack.front.faults().set(llmd_sim::thanos::Faults {
         status: Some(503),
@@ -109,5 +125,23 @@ async fn stats_through_the_thanos_route_matches_the_traffic_profile() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "));
     stack.front.faults().clear();
+
+    // The route points nowhere (Thanos unreachable): one error line, exit 3, no token.
+    sim.world
+        .cluster
+        .set_route_host("openshift-monitoring", "thanos-querier", "127.0.0.1:9");
+    let out = sim.run(&["stats", "-A", "-v"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("cannot reach https://127.0.0.1:9"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("admin-token"), "{stderr}");
     sim.world.shutdown().await;
 }

@@ -29,6 +29,8 @@ use crate::traffic::{pod_ready, selector_matches};
 
 /// Scrape and rule evaluation interval of the simulated Prometheus.
 pub const SCRAPE_INTERVAL: &str = "1s";
+/// [`SCRAPE_INTERVAL`] as a duration.
+pub const SCRAPE_EVERY: Duration = Duration::from_secs(1);
 
 fn s<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
     v.pointer(pointer).and_then(Value::as_str)
@@ -625,6 +627,37 @@ pub fn scrape_config_yaml(objects: &[Value], listener: &str) -> String {
     serde_json::to_string_pretty(&scrape_config(objects, listener)).unwrap_or_default()
 }
 
+/// [`scrape_config`] with every job (and the global default) scraping every `interval` instead of
+/// [`SCRAPE_INTERVAL`], timeout included; for clusters too large to scrape every second.
+pub fn scrape_config_every(objects: &[Value], listener: &str, interval: Duration) -> Value {
+    let mut config = scrape_config(objects, listener);
+    let text = prometheus_duration(interval);
+    let set = |section: &mut Value| {
+        for key in ["scrape_interval", "scrape_timeout", "evaluation_interval"] {
+            if let Some(value) = section.get_mut(key) {
+                *value = Value::String(text.clone());
+            }
+        }
+    };
+    if let Some(global) = config.get_mut("global") {
+        set(global);
+    }
+    if let Some(Value::Array(jobs)) = config.get_mut("scrape_configs") {
+        jobs.iter_mut().for_each(set);
+    }
+    config
+}
+
+/// A duration in Prometheus' syntax: whole seconds as `10s`, otherwise milliseconds (`1500ms`).
+pub fn prometheus_duration(d: Duration) -> String {
+    let ms = d.as_millis().max(1);
+    if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
 /// Errors of the Prometheus process.
 #[derive(Debug, thiserror::Error)]
 pub enum PrometheusError {
@@ -825,18 +858,25 @@ impl PrometheusProcess {
     ) -> Result<Duration, PrometheusError> {
         let begun = Instant::now();
         loop {
-            let answer = self.query(promql).await?;
-            let found = answer
-                .pointer("/data/result")
-                .and_then(Value::as_array)
-                .is_some_and(|r| !r.is_empty());
-            if found {
+            // A busy Prometheus (a large cluster's first scrapes) may not answer in time: that
+            // is "not yet" too, until the limit.
+            let outcome = match self.query(promql).await {
+                Ok(answer) => answer
+                    .pointer("/data/result")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| !r.is_empty())
+                    .then_some(())
+                    .ok_or_else(|| "no series".to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            if outcome.is_ok() {
                 return Ok(begun.elapsed());
             }
             if begun.elapsed() > limit {
+                let why = outcome.err().unwrap_or_default();
                 return Err(PrometheusError::NotReady(
                     limit,
-                    format!("no series for {promql}\n{}", self.log()),
+                    format!("{why} for {promql}\n{}", self.log()),
                 ));
             }
             tokio::time::sleep(Duration::from_millis(200)).await;

@@ -16,7 +16,7 @@
 //! - a refresher re-generating Prometheus' scrape configuration once a second, so enabling User
 //!   Workload Monitoring (or adding a PodMonitor) takes effect as on a real cluster.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -53,6 +53,9 @@ pub struct WorldOptions {
     pub sim: SimOptions,
     /// Start Prometheus + the Thanos front (requires `prometheus` on PATH).
     pub monitoring: bool,
+    /// How often Prometheus scrapes every target; `None`: every second
+    /// ([`crate::prometheus::SCRAPE_EVERY`]). Large clusters need longer on a small machine.
+    pub scrape_interval: Option<Duration>,
 }
 
 /// A running simulated cluster, with or without its monitoring stack.
@@ -71,16 +74,7 @@ impl World {
         crate::tls::ensure_crypto_provider();
         let store_slot: Arc<OnceLock<StoreHandle>> = Arc::new(OnceLock::new());
         let started = Instant::now();
-        let objects: ObjectSource = {
-            let slot = store_slot.clone();
-            Arc::new(move || match slot.get() {
-                Some(store) => METRIC_KINDS
-                    .iter()
-                    .flat_map(|(group, kind)| store.list_kind(group, kind))
-                    .collect(),
-                None => Vec::new(),
-            })
-        };
+        let objects = cached_objects(store_slot.clone());
         let mut sim = opts.sim;
         // The SimConfig is only known after loading; the emitters read it through this cell.
         let config_slot: Arc<OnceLock<MetricsState>> = Arc::new(OnceLock::new());
@@ -128,7 +122,10 @@ impl World {
         let authorizer = Arc::new(RbacAuthorizer {
             store: world.cluster.store(),
         });
-        let stack = MonitoringStack::start(state, authorizer)
+        let every = opts
+            .scrape_interval
+            .unwrap_or(crate::prometheus::SCRAPE_EVERY);
+        let stack = MonitoringStack::start_scraping_every(state, authorizer, every)
             .await
             .map_err(|e| SimError::Monitoring(e.to_string()))?;
         let stack = Arc::new(stack);
@@ -182,6 +179,35 @@ impl World {
         drop(self.monitoring);
         self.cluster.shutdown().await;
     }
+}
+
+/// The objects the emitters read, as one shared snapshot per store resourceVersion: Prometheus
+/// scrapes every pod every second and each scrape reads the objects, so copying the store per
+/// scrape would cost O(pods²) per second on `large`; the snapshot is rebuilt only after a write.
+fn cached_objects(slot: Arc<OnceLock<StoreHandle>>) -> ObjectSource {
+    let cached: Mutex<Option<(u64, Arc<Vec<Value>>)>> = Mutex::new(None);
+    Arc::new(move || {
+        let Some(store) = slot.get() else {
+            return Arc::new(Vec::new());
+        };
+        let current = store.resource_version();
+        let mut guard = cached.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((rv, objects)) = guard.as_ref()
+            && *rv == current
+        {
+            return objects.clone();
+        }
+        // The version and the objects are read under one store lock, so they belong together.
+        let (rv, objects) = store.with(|s| {
+            let objects: Vec<Value> = METRIC_KINDS
+                .iter()
+                .flat_map(|(group, kind)| s.list_kind(group, kind))
+                .collect();
+            (s.current_rv(), Arc::new(objects))
+        });
+        *guard = Some((rv, objects.clone()));
+        objects
+    })
 }
 
 /// Accept TLS on a free port and pipe each connection to `upstream` (plain HTTP).

@@ -113,9 +113,13 @@ async fn start_world(
     sim.latency = Duration::from_millis(latency_ms);
     sim.port = port;
     sim.tls = !plain_http;
-    World::start(WorldOptions { sim, monitoring })
-        .await
-        .map_err(|e| Error::usage(format!("cannot start the simulated cluster: {e}")))
+    World::start(WorldOptions {
+        sim,
+        monitoring,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| Error::usage(format!("cannot start the simulated cluster: {e}")))
 }
 
 async fn serve(args: &DemoServeArgs) -> Result<ExitCode> {

@@ -1,10 +1,16 @@
 //! `stats`: live metric summaries per LLMInferenceService, pod and pool.
 //!
-//! IO only: find the endpoint (or the pods), detect the naming once, send every query of
+//! IO only: find the endpoint (or the pods), know the naming, send every query of
 //! [`crate::stats::queries::build`] in one concurrent batch, hand the answers to the pure
 //! [`crate::stats::summarize`], render. `--watch` repeats that every `--refresh`, redrawing in place
 //! on a terminal (restored on Ctrl-C) and appending plain snapshots when piped; once a snapshot
 //! has been shown, a failed refresh is printed on stderr and retried instead of ending the watch.
+//!
+//! The naming costs no extra round in a normal run: the one detected last time for this endpoint
+//! is remembered ([`crate::prom::naming_cache`]), and its batch is sent together with the
+//! detection; only when the detection disagrees are the answers dropped and the batch sent again
+//! for the new naming. The first run against an endpoint detects first; `--watch` re-checks every
+//! [`REDETECT_EVERY`] refreshes, concurrently with that refresh's batch; `--naming` skips detection.
 
 use std::time::Duration;
 
@@ -17,7 +23,7 @@ use crate::kube::list::{Listed, ResourceRef, list};
 use crate::metrics::Naming;
 use crate::output::{self, Style};
 use crate::prom::endpoint::{self, Endpoint};
-use crate::prom::{PromClient, QueryData, detect_naming};
+use crate::prom::{NamingCache, NamingKey, PromClient, QueryData, detect_naming};
 use crate::stats::report::Source;
 use crate::stats::{Answers, Context, KnownService, StatsReport, queries, render, summarize};
 
@@ -62,6 +68,9 @@ pub fn parse_window(text: &str) -> Result<Window> {
     })
 }
 
+/// `--watch` re-detects the naming every this many refreshes (concurrently with the batch).
+pub const REDETECT_EVERY: u32 = 12;
+
 /// Everything a refresh needs that is resolved once.
 struct Setup {
     endpoint: Endpoint,
@@ -71,8 +80,51 @@ struct Setup {
     notes: Vec<String>,
     tenancy_url: Option<String>,
     verbose: bool,
-    /// The naming, once detected (`--watch` detects once).
+    /// `--naming VARIANT`: no detection at all.
+    fixed: Option<Naming>,
+    /// The naming the next batch is built for: remembered from an earlier run, or detected.
     naming: Option<Naming>,
+    /// Where [`Setup::naming`] came from, for `-v`.
+    origin: Origin,
+    /// Refreshes since the naming was last detected.
+    unchecked: u32,
+    cache: NamingCache,
+}
+
+/// Where the naming a batch is built for came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Cache,
+    Detected,
+}
+
+impl Setup {
+    fn naming_key(&self) -> NamingKey {
+        NamingKey::new(
+            self.client.base_url(),
+            self.endpoint.config.tenancy_namespace.as_deref(),
+            self.scope.namespace(),
+        )
+    }
+
+    fn say(&self, text: &str) {
+        if self.verbose {
+            eprintln!("stats: {text}");
+        }
+    }
+
+    /// Load the remembered naming for the current endpoint (if any); it is checked on first use.
+    fn recall(&mut self) {
+        self.naming = self.cache.get(&self.naming_key());
+        self.origin = Origin::Cache;
+        self.unchecked = REDETECT_EVERY;
+    }
+
+    fn remember(&self, naming: Naming) {
+        if let Err(e) = self.cache.put(&self.naming_key(), naming) {
+            self.say(&format!("cannot remember the naming: {e}"));
+        }
+    }
 }
 
 pub async fn run(args: &StatsArgs, global: &GlobalArgs) -> Result<ExitCode> {
@@ -151,13 +203,13 @@ async fn prepare(args: &StatsArgs, global: &GlobalArgs) -> Result<Setup> {
             (endpoint, scope, known)
         }
     };
-    let naming = if args.naming.trim().eq_ignore_ascii_case("auto") {
+    let fixed = if args.naming.trim().eq_ignore_ascii_case("auto") {
         None
     } else {
         Some(args.naming.parse::<Naming>()?)
     };
     let client = PromClient::new(endpoint.config.clone())?;
-    Ok(Setup {
+    let mut setup = Setup {
         endpoint,
         client,
         scope,
@@ -165,8 +217,16 @@ async fn prepare(args: &StatsArgs, global: &GlobalArgs) -> Result<Setup> {
         notes,
         tenancy_url: args.tenancy_url.clone(),
         verbose: global.verbose > 0,
-        naming,
-    })
+        fixed,
+        naming: None,
+        origin: Origin::Cache,
+        unchecked: 0,
+        cache: NamingCache::from_env(),
+    };
+    if fixed.is_none() {
+        setup.recall();
+    }
+    Ok(setup)
 }
 
 /// The services the cluster has (pure).
@@ -187,77 +247,162 @@ pub fn known_services(items: &[kube::api::DynamicObject]) -> Vec<KnownService> {
         .collect()
 }
 
-/// Detect the naming, falling back to the tenancy endpoint on 403 when one namespace is in scope.
-async fn detect(setup: &mut Setup) -> Result<Option<Naming>> {
-    let ns = setup.scope.namespace().map(str::to_string);
-    let first = detect_naming(&setup.client, ns.as_deref()).await;
-    let detected = match (first, &ns) {
-        (Err(e), Some(ns))
-            if e.kind == Kind::Forbidden && setup.endpoint.config.tenancy_namespace.is_none() =>
-        {
-            let fallback = endpoint::tenancy(&setup.endpoint, setup.tenancy_url.as_deref(), ns);
-            if setup.verbose {
-                eprintln!("stats: {}", fallback.how);
-            }
-            let client = PromClient::new(fallback.config.clone())?;
-            setup.endpoint = fallback;
-            setup.client = client;
-            detect_naming(&setup.client, Some(ns)).await
-        }
-        (other, _) => other,
+/// Answers of one batch and the partial-answer notes that came with them.
+struct Batch {
+    answers: Answers,
+    notes: Vec<String>,
+}
+
+/// Send every query of `naming` at once. Unreachable/401 and 403 end the batch; other failures
+/// of single queries become notes.
+async fn send_batch(setup: &Setup, naming: &Naming, window: &Window) -> Result<Batch> {
+    let batch = queries::build(naming, &window.promql, setup.scope.namespace());
+    let client = &setup.client;
+    let results = join_all(batch.iter().map(|q| client.query(&q.promql, None))).await;
+    let mut out = Batch {
+        answers: Answers::new(),
+        notes: Vec::new(),
     };
-    match detected {
-        Ok(Some(d)) => {
-            for w in d.warnings {
-                setup
-                    .notes
-                    .push(format!("Prometheus answered partially: {w}"));
-            }
-            if setup.verbose {
-                eprintln!(
-                    "stats: naming {} (from {} series names)",
-                    d.naming, d.series_names
+    for (q, result) in batch.iter().zip(results) {
+        match result {
+            Ok(r) => {
+                out.notes.extend(
+                    r.warnings
+                        .iter()
+                        .map(|w| format!("Prometheus answered partially: {w}")),
                 );
+                if let QueryData::Vector(samples) = r.data {
+                    out.answers.insert(q.stat, samples);
+                }
             }
-            Ok(Some(d.naming))
+            Err(e) if matches!(e.kind, Kind::Unreachable | Kind::Forbidden) => return Err(e),
+            Err(e) => out
+                .notes
+                .push(format!("query for {:?} failed: {}", q.stat, e.message)),
         }
-        // No vLLM/EPP series at all: with the cluster's services we can still say which lack them.
-        Ok(None) if setup.known.as_ref().is_some_and(|k| !k.is_empty()) => Ok(None),
-        Ok(None) => Err(crate::prom::no_series_error(&setup.client, ns.as_deref())),
-        Err(e) => Err(e),
+    }
+    Ok(out)
+}
+
+/// The naming (or none: no vLLM/EPP series at all) and the batch answers for it, following the
+/// module docs: one round when the remembered naming holds, detection first otherwise; on 403
+/// for one namespace, the tenancy endpoint (explained in `-v`).
+async fn resolve_and_query(
+    setup: &mut Setup,
+    window: &Window,
+) -> Result<(Option<Naming>, Option<Batch>)> {
+    if let Some(naming) = setup.fixed {
+        return Ok((
+            Some(naming),
+            Some(send_batch(setup, &naming, window).await?),
+        ));
+    }
+    loop {
+        let ns = setup.scope.namespace().map(str::to_string);
+        // The remembered or last detected naming, still fresh enough to use without detection.
+        if let Some(naming) = setup.naming
+            && setup.unchecked < REDETECT_EVERY
+        {
+            setup.unchecked += 1;
+            return Ok((
+                Some(naming),
+                Some(send_batch(setup, &naming, window).await?),
+            ));
+        }
+        let (detected, guessed) = match setup.naming {
+            Some(guess) => {
+                let (detected, batch) = tokio::join!(
+                    detect_naming(&setup.client, ns.as_deref()),
+                    send_batch(setup, &guess, window)
+                );
+                (detected, Some((guess, batch)))
+            }
+            None => (detect_naming(&setup.client, ns.as_deref()).await, None),
+        };
+        let detected = match (detected, &ns) {
+            (Err(e), Some(ns))
+                if e.kind == Kind::Forbidden
+                    && setup.endpoint.config.tenancy_namespace.is_none() =>
+            {
+                let fallback = endpoint::tenancy(&setup.endpoint, setup.tenancy_url.as_deref(), ns);
+                setup.say(&fallback.how);
+                setup.client = PromClient::new(fallback.config.clone())?;
+                setup.endpoint = fallback;
+                setup.recall();
+                continue;
+            }
+            (other, _) => other?,
+        };
+        let Some(d) = detected else {
+            // No vLLM/EPP series at all: whatever a guessed batch answered is dropped.
+            setup.naming = None;
+            if setup.known.as_ref().is_some_and(|k| !k.is_empty()) {
+                return Ok((None, None));
+            }
+            return Err(crate::prom::no_series_error(&setup.client, ns.as_deref()));
+        };
+        for w in &d.warnings {
+            setup
+                .notes
+                .push(format!("Prometheus answered partially: {w}"));
+        }
+        setup.unchecked = 1;
+        let batch = match guessed {
+            Some((guess, batch)) if guess == d.naming => {
+                setup.say(&match setup.origin {
+                    Origin::Cache => format!(
+                        "naming {guess} from cache, confirmed ({} series names)",
+                        d.series_names
+                    ),
+                    Origin::Detected => format!("naming {guess} re-checked, unchanged"),
+                });
+                batch?
+            }
+            Some((guess, _)) => {
+                let was = match setup.origin {
+                    Origin::Cache => "remembered",
+                    Origin::Detected => "detected earlier",
+                };
+                setup.say(&format!(
+                    "naming changed: {guess} ({was}) → {} ({} series names); \
+                     its answers are dropped and the queries sent again",
+                    d.naming, d.series_names
+                ));
+                setup.remember(d.naming);
+                send_batch(setup, &d.naming, window).await?
+            }
+            None => {
+                setup.say(&format!(
+                    "naming {} detected ({} series names){}",
+                    d.naming,
+                    d.series_names,
+                    setup
+                        .cache
+                        .path()
+                        .map(|p| format!("; remembered in {}", p.display()))
+                        .unwrap_or_default()
+                ));
+                setup.remember(d.naming);
+                send_batch(setup, &d.naming, window).await?
+            }
+        };
+        setup.naming = Some(d.naming);
+        setup.origin = Origin::Detected;
+        return Ok((Some(d.naming), Some(batch)));
     }
 }
 
 async fn prometheus_report(setup: &mut Setup, window: &Window) -> Result<StatsReport> {
     let before = setup.client.queries_issued();
-    let naming = match setup.naming {
-        Some(n) => Some(n),
-        None => detect(setup).await?,
-    };
-    setup.naming = naming;
+    let (naming, batch) = resolve_and_query(setup, window).await?;
     let mut notes = setup.notes.clone();
-    let mut answers = Answers::new();
-    if let Some(naming) = &naming {
-        let batch = queries::build(naming, &window.promql, setup.scope.namespace());
-        let client = &setup.client;
-        let results = join_all(batch.iter().map(|q| client.query(&q.promql, None))).await;
-        for (q, result) in batch.iter().zip(results) {
-            match result {
-                Ok(r) => {
-                    notes.extend(
-                        r.warnings
-                            .iter()
-                            .map(|w| format!("Prometheus answered partially: {w}")),
-                    );
-                    if let QueryData::Vector(samples) = r.data {
-                        answers.insert(q.stat, samples);
-                    }
-                }
-                Err(e) if matches!(e.kind, Kind::Unreachable | Kind::Forbidden) => return Err(e),
-                Err(e) => notes.push(format!("query for {:?} failed: {}", q.stat, e.message)),
-            }
+    let answers = match batch {
+        Some(batch) => {
+            notes.extend(batch.notes);
+            batch.answers
         }
-    }
+        None => Answers::new(),
+    };
     notes.sort();
     notes.dedup();
     let ctx = Context {

@@ -5,8 +5,10 @@
 pub mod client;
 pub mod discover;
 pub mod endpoint;
+pub mod naming_cache;
 pub mod response;
 
 pub use client::{PromClient, PromConfig, QueryLogEntry};
 pub use discover::{Detected, detect_naming, no_series_error};
+pub use naming_cache::{NamingCache, NamingKey};
 pub use response::{Labels, QueryData, RangeSeries, Response, Sample};

@@ -1,4 +1,3 @@
 //! Helpers shared by the stats integration tests.
 
-pub mod api_server;
 pub mod stats_cluster;

@@ -220,7 +220,7 @@ pub fn state() -> (MetricsState, Vec<Variant>) {
         ..Default::default()
     };
     let source = Arc::new(objects(&variants));
-    let state = MetricsState::new(Arc::new(move || (*source).clone()), config, Instant::now());
+    let state = MetricsState::new(Arc::new(move || source.clone()), config, Instant::now());
     (state, variants)
 }
 
@@ -257,4 +257,85 @@ pub async fn start(history: Duration) -> Fixture {
         variants,
         state,
     }
+}
+
+/// The user of the simulated API server whose token is [`ADMIN`] (cluster admin).
+pub const ADMIN_USER: &str = "stats-admin";
+
+/// The variants as a scenario for the simulated cluster: the shared CRDs, then a SimConfig (the
+/// traffic profiles; a cluster-admin user whose token is [`ADMIN`]), the namespaces, every
+/// object of [`objects`] and `extra`.
+pub fn fixtures(variants: &[Variant], extra: &[Value]) -> Vec<String> {
+    let config = json!({"apiVersion": llmd_sim::config::SIM_API_VERSION, "kind": llmd_sim::config::SIM_KIND,
+        "metadata": {"name": "stats-naming-variants"},
+        "spec": {"description": "one namespace per metric naming variant, each with its own traffic",
+            "users": [{"name": ADMIN_USER, "token": ADMIN, "groups": ["system:masters"]}],
+            "traffic": variants.iter().map(|v| &v.profile).collect::<Vec<_>>()}});
+    let mut namespaces: Vec<&str> = variants.iter().map(|v| v.namespace.as_str()).collect();
+    namespaces.push("openshift-monitoring");
+    let mut docs = vec![config];
+    docs.extend(
+        namespaces
+            .iter()
+            .map(|ns| json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})),
+    );
+    docs.extend(objects(variants));
+    docs.extend(extra.iter().cloned());
+    // JSON is YAML: one document per object.
+    let text: String = docs.iter().map(|d| format!("---\n{d}\n")).collect();
+    vec![llmd_sim::scenarios::CRDS.to_string(), text]
+}
+
+/// The simulated cluster serving [`fixtures`] (no monitoring stack: pod proxies only), with a
+/// kubeconfig for [`ADMIN_USER`].
+pub struct SimFixture {
+    pub world: llmd_sim::world::World,
+    pub dir: tempfile::TempDir,
+    pub kubeconfig: std::path::PathBuf,
+    pub variants: Vec<Variant>,
+}
+
+pub async fn start_sim(extra: &[Value]) -> SimFixture {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let variants = variants();
+    let world = llmd_sim::world::World::start(llmd_sim::world::WorldOptions {
+        sim: llmd_sim::SimOptions::new(fixtures(&variants, extra)),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, world.cluster.kubeconfig(ADMIN_USER)).unwrap();
+    SimFixture {
+        world,
+        dir,
+        kubeconfig,
+        variants,
+    }
+}
+
+impl SimFixture {
+    /// A kubeconfig for this cluster presenting `token` instead.
+    pub fn kubeconfig_with_token(&self, token: &str) -> std::path::PathBuf {
+        let text = std::fs::read_to_string(&self.kubeconfig)
+            .unwrap()
+            .replace(ADMIN, token);
+        let path = self.dir.path().join(format!("kubeconfig.{}", token.len()));
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+/// A kubeconfig for `server` (no CA) with a bearer token.
+pub fn kubeconfig(server: &str, token: &str) -> tempfile::NamedTempFile {
+    use std::io::Write;
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    write!(
+        file,
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster:\n    server: {server}\n\
+         contexts:\n- name: c\n  context:\n    cluster: k\n    user: u\n    namespace: default\nusers:\n- name: u\n  user:\n    token: {token}\n"
+    )
+    .unwrap();
+    file
 }

@@ -23,16 +23,29 @@ pub async fn start(name: &str, monitoring: bool) -> Sim {
 /// scenario overlays its base: later documents replace, `SimConfig.spec.remove` deletes. Each user
 /// of the merged SimConfig gets a kubeconfig next to the admin one (`kubeconfig.<user>`).
 pub async fn start_with(name: &str, monitoring: bool, overlays: &[&str]) -> Sim {
+    start_with_options(
+        name,
+        overlays,
+        WorldOptions {
+            monitoring,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// [`start_with`] with other world options (e.g. a scrape interval); `options.sim` gets the
+/// scenario's fixtures and the overlays.
+pub async fn start_with_options(name: &str, overlays: &[&str], mut options: WorldOptions) -> Sim {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut fixtures =
         llmd_sim::scenarios::fixtures(name).unwrap_or_else(|| panic!("no scenario {name}"));
     fixtures.extend(overlays.iter().map(|o| o.to_string()));
-    let world = World::start(WorldOptions {
-        sim: SimOptions::new(fixtures),
-        monitoring,
-    })
-    .await
-    .unwrap();
+    options.sim = SimOptions {
+        fixtures,
+        ..options.sim
+    };
+    let world = World::start(options).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     llmd_sim::serve::write_kubeconfigs(&world.cluster, &kubeconfig).unwrap();

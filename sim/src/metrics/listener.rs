@@ -2,7 +2,8 @@
 //! (`GET /pods/{ns}/{pod}/metrics`) and the text the API server's pod proxy
 //! (`/api/v1/namespaces/NS/pods/NAME:PORT/proxy/metrics`) returns.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::Router;
@@ -20,7 +21,9 @@ use crate::traffic::pod_metrics_input;
 pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Returns every current cluster object (at least Pods, LLMInferenceServices, InferencePools).
-pub type ObjectSource = Arc<dyn Fn() -> Vec<Value> + Send + Sync>;
+/// Shared, not copied: every scrape of every pod calls it, so a source backed by a large store
+/// should hand out the same snapshot until the store changes (see [`crate::world`]).
+pub type ObjectSource = Arc<dyn Fn() -> Arc<Vec<Value>> + Send + Sync>;
 
 /// What the metrics listener needs: the objects, the scenario config and the simulation start.
 #[derive(Clone)]
@@ -30,6 +33,14 @@ pub struct MetricsState {
     pub started: Instant,
     /// Share integrals that keep counters monotonic when shares change (shared by every reader).
     pub ledger: Arc<CounterLedger>,
+    /// The last snapshot's objects grouped by namespace (see [`MetricsState::namespace_objects`]).
+    by_namespace: Arc<Mutex<Option<NamespaceIndex>>>,
+}
+
+/// One object snapshot split by namespace; `snapshot` identifies it (same `Arc` = same objects).
+struct NamespaceIndex {
+    snapshot: Arc<Vec<Value>>,
+    namespaces: HashMap<String, Arc<Vec<Value>>>,
 }
 
 impl MetricsState {
@@ -39,7 +50,41 @@ impl MetricsState {
             config: Arc::new(config),
             started,
             ledger: Arc::new(CounterLedger::default()),
+            by_namespace: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// The current objects of one namespace. A pod's metrics depend only on objects of its own
+    /// namespace (its service, sibling pods, pool), so a scrape reads these instead of scanning
+    /// the whole cluster; the grouping is rebuilt only when the source hands out a new snapshot.
+    pub fn namespace_objects(&self, namespace: &str) -> Arc<Vec<Value>> {
+        let snapshot = (self.objects)();
+        let mut guard = self.by_namespace.lock().unwrap_or_else(|p| p.into_inner());
+        let current = guard
+            .as_ref()
+            .is_some_and(|index| Arc::ptr_eq(&index.snapshot, &snapshot));
+        if !current {
+            let mut namespaces: HashMap<String, Vec<Value>> = HashMap::new();
+            for o in snapshot.iter() {
+                if let Some(ns) = o.pointer("/metadata/namespace").and_then(Value::as_str) {
+                    namespaces
+                        .entry(ns.to_string())
+                        .or_default()
+                        .push(o.clone());
+                }
+            }
+            *guard = Some(NamespaceIndex {
+                snapshot,
+                namespaces: namespaces
+                    .into_iter()
+                    .map(|(ns, objects)| (ns, Arc::new(objects)))
+                    .collect(),
+            });
+        }
+        guard
+            .as_ref()
+            .and_then(|index| index.namespaces.get(namespace).cloned())
+            .unwrap_or_default()
     }
 }
 
@@ -95,7 +140,7 @@ pub fn render_pod_metrics(
     pod: &str,
     port: Option<&str>,
 ) -> Result<String, MetricsUnavailable> {
-    let objects = (state.objects)();
+    let objects = state.namespace_objects(namespace);
     let qualified = format!("{namespace}/{pod}");
     let pod_obj = objects
         .iter()

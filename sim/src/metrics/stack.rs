@@ -8,11 +8,12 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
 use super::{MetricsState, metrics_router};
-use crate::prometheus::{PrometheusError, PrometheusProcess, scrape_config_yaml};
+use crate::prometheus::{PrometheusError, PrometheusProcess, SCRAPE_EVERY, scrape_config_every};
 use crate::thanos::{ThanosAuthorizer, ThanosFront};
 
 /// Running listeners + Prometheus; see the module docs.
@@ -26,6 +27,7 @@ pub struct MonitoringStack {
     pub prometheus: PrometheusProcess,
     pub front: ThanosFront,
     state: MetricsState,
+    scrape_interval: Duration,
     config: Mutex<String>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -54,13 +56,24 @@ async fn serve(
 }
 
 impl MonitoringStack {
-    /// Starts the listeners and Prometheus (fails with an install hint when `prometheus` is missing).
+    /// Starts the listeners and Prometheus (fails with an install hint when `prometheus` is missing),
+    /// scraping every [`SCRAPE_EVERY`].
     pub async fn start(
         state: MetricsState,
         authorizer: Arc<dyn ThanosAuthorizer>,
     ) -> Result<Self, PrometheusError> {
+        Self::start_scraping_every(state, authorizer, SCRAPE_EVERY).await
+    }
+
+    /// [`MonitoringStack::start`] with another scrape interval (large clusters: every target is
+    /// rendered on every scrape, so a second per round is more than a small machine has).
+    pub async fn start_scraping_every(
+        state: MetricsState,
+        authorizer: Arc<dyn ThanosAuthorizer>,
+        scrape_interval: Duration,
+    ) -> Result<Self, PrometheusError> {
         let (metrics_addr, metrics_task) = serve(metrics_router(state.clone()), "metrics").await?;
-        let config = scrape_config_yaml(&(state.objects)(), &metrics_addr.to_string());
+        let config = config_text(&state, &metrics_addr.to_string(), scrape_interval);
         let prometheus = PrometheusProcess::start(&config).await?;
         let front = ThanosFront::new(prometheus.url(), authorizer);
         let (web_addr, web_task) = serve(front.web_router(), "thanos web").await?;
@@ -72,6 +85,7 @@ impl MonitoringStack {
             prometheus,
             front,
             state,
+            scrape_interval,
             config: Mutex::new(config),
             tasks: vec![metrics_task, web_task, tenancy_task],
         })
@@ -79,7 +93,11 @@ impl MonitoringStack {
 
     /// Regenerates the scrape configuration; reloads Prometheus and returns `true` if it changed.
     pub async fn refresh(&self) -> Result<bool, PrometheusError> {
-        let config = scrape_config_yaml(&(self.state.objects)(), &self.metrics_addr.to_string());
+        let config = config_text(
+            &self.state,
+            &self.metrics_addr.to_string(),
+            self.scrape_interval,
+        );
         let changed = {
             let current = self.config.lock().unwrap_or_else(|p| p.into_inner());
             *current != config
@@ -99,6 +117,11 @@ impl MonitoringStack {
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
+}
+
+fn config_text(state: &MetricsState, listener: &str, interval: Duration) -> String {
+    let config = scrape_config_every(&(state.objects)(), listener, interval);
+    serde_json::to_string_pretty(&config).unwrap_or_default()
 }
 
 impl Drop for MonitoringStack {

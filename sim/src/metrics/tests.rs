@@ -559,6 +559,7 @@ fn listener_and_pod_proxy_answer_like_the_real_endpoints() {
     objects.push(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "pending", "namespace": "llm",
         "labels": {"app.kubernetes.io/name": "qwen", "app.kubernetes.io/part-of": "llminferenceservice",
                    "kserve.io/component": "workload"}}, "status": {"phase": "Pending"}}));
+    let objects = std::sync::Arc::new(objects);
     let state = MetricsState::new(
         std::sync::Arc::new(move || objects.clone()),
         config,
@@ -627,7 +628,7 @@ fn the_emulated_gap_keeps_the_epp_out_until_a_filter_lands() {
     let live = std::sync::Arc::new(std::sync::Mutex::new(objects));
     let source = live.clone();
     let state = MetricsState::new(
-        std::sync::Arc::new(move || source.lock().unwrap().clone()),
+        std::sync::Arc::new(move || std::sync::Arc::new(source.lock().unwrap().clone())),
         config,
         std::time::Instant::now(),
     );
@@ -659,4 +660,38 @@ fn the_emulated_gap_keeps_the_epp_out_until_a_filter_lands() {
     assert!(epp1 >= epp0 && epp2 > epp1, "{epp0} {epp1} {epp2}");
     // qwen-b's share drops from 1/2 to 1/4: its counter keeps rising, never resets.
     assert!(b1 >= b0 && b2 > b1, "{b0} {b1} {b2}");
+}
+
+#[test]
+fn scrapes_read_one_namespace_of_the_current_snapshot() {
+    use std::sync::{Arc, Mutex};
+    let (objects, config) = cluster();
+    let mut other = objects.clone();
+    for o in &mut other {
+        if o.pointer("/metadata/namespace").is_some() {
+            o["metadata"]["namespace"] = json!("team-b");
+        }
+    }
+    let snapshot = Arc::new(Mutex::new(Arc::new(objects.clone())));
+    let source = snapshot.clone();
+    let state = MetricsState::new(
+        Arc::new(move || source.lock().unwrap().clone()),
+        config,
+        std::time::Instant::now(),
+    );
+    let llm = state.namespace_objects("llm");
+    let expected = objects
+        .iter()
+        .filter(|o| o.pointer("/metadata/namespace") == Some(&json!("llm")))
+        .count();
+    assert_eq!(llm.len(), expected);
+    assert!(Arc::ptr_eq(&llm, &state.namespace_objects("llm")), "reused");
+    assert!(state.namespace_objects("team-b").is_empty());
+    assert!(render_pod_metrics(&state, "team-b", "qwen-a", None).is_err());
+    // A new snapshot (the store changed) is regrouped.
+    let mut both = objects;
+    both.extend(other);
+    *snapshot.lock().unwrap() = Arc::new(both);
+    assert_eq!(state.namespace_objects("team-b").len(), expected);
+    assert!(render_pod_metrics(&state, "team-b", "qwen-a", None).is_ok());
 }

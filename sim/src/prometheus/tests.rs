@@ -189,3 +189,24 @@ fn missing_binary_is_an_install_hint_not_a_skip() {
         "prometheus is not installed — apt-get install prometheus"
     );
 }
+
+#[test]
+fn scrape_interval_override_applies_to_every_job_and_the_global_default() {
+    assert_eq!(prometheus_duration(SCRAPE_EVERY), SCRAPE_INTERVAL);
+    assert_eq!(prometheus_duration(Duration::from_millis(1500)), "1500ms");
+    let config = scrape_config_every(&objects(true), "127.0.0.1:4242", Duration::from_secs(10));
+    let jobs = jobs(&config);
+    assert!(!jobs.is_empty());
+    for section in jobs.into_iter().chain([&config["global"]]) {
+        assert_eq!(section["scrape_interval"], "10s", "{section}");
+        assert_eq!(section["scrape_timeout"], "10s", "{section}");
+    }
+    assert_eq!(config["global"]["evaluation_interval"], "10s");
+    // Only the intervals differ from the default configuration.
+    let mut default = scrape_config(&objects(true), "127.0.0.1:4242");
+    let text = serde_json::to_string(&default)
+        .unwrap()
+        .replace("\"1s\"", "\"10s\"");
+    default = serde_json::from_str(&text).unwrap();
+    assert_eq!(default, config);
+}
