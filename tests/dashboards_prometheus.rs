@@ -410,7 +410,7 @@ async fn every_panel_of_every_naming_shows_data_on_a_scraping_prometheus() {
         ..Default::default()
     };
     let source = Arc::new(objects(&cases));
-    let state = MetricsState::new(Arc::new(move || (*source).clone()), config, Instant::now());
+    let state = MetricsState::new(Arc::new(move || source.clone()), config, Instant::now());
     let stack = MonitoringStack::start(state, Arc::new(Tokens::default()))
         .await
         .expect("prometheus must be installed (apt-get install prometheus)");
