@@ -695,9 +695,9 @@ async fn second_pass(cluster: &Cluster, snap: &mut Snapshot) {
     );
     for (req, l) in route_reqs.iter().zip(routes) {
         let (items, state) = outcome(l);
-        if let Some(reason) = state.reason() {
+        if !state.is_listed() {
             let key = format!("{}@{}", req.key, req.namespace.clone().unwrap_or_default());
-            snap.lists.insert(key, ListState::Failed(reason));
+            snap.lists.insert(key, state);
         }
         for v in items {
             let key = format!(
@@ -713,9 +713,9 @@ async fn second_pass(cluster: &Cluster, snap: &mut Snapshot) {
     let mut configmaps: Vec<Value> = Vec::new();
     for (req, l) in cm_reqs.iter().zip(cms) {
         let (items, state) = outcome(l);
-        if let Some(reason) = state.reason() {
+        if !state.is_listed() {
             let key = format!("{}@{}", req.key, req.namespace.clone().unwrap_or_default());
-            snap.lists.insert(key, ListState::Failed(reason));
+            snap.lists.insert(key, state);
         }
         configmaps.extend(items);
     }

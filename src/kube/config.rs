@@ -11,6 +11,7 @@ use std::time::Duration;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::request_log::{RequestLog, RequestLogLayer};
+use super::retry::BoundedRetry;
 use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
 
@@ -260,7 +261,9 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
 
 /// Resolve the configuration and build the client (no request is sent yet).
 pub async fn connect(global: &GlobalArgs) -> Result<Cluster> {
-    let (config, context) = resolve_config(global).await?;
+    let (mut config, context) = resolve_config(global).await?;
+    // kube's own retry policy waits up to 15 times, minutes in total: ours is bounded.
+    config.default_retry = false;
     let log = Arc::new(RequestLog::new(global.verbose > 0));
     let builder = kube::client::ClientBuilder::try_from(config.clone()).map_err(|e| {
         Error::usage(format!(
@@ -269,8 +272,11 @@ pub async fn connect(global: &GlobalArgs) -> Result<Cluster> {
         ))
         .with_hint("check the kubeconfig's certificate data and server URL")
     })?;
+    // Log (every attempt) < buffer (makes the stack cloneable, as retrying needs) < retry.
     let client = builder
         .with_layer(&RequestLogLayer::new(log.clone()))
+        .with_layer(&tower::buffer::BufferLayer::new(1024))
+        .with_layer(&tower::retry::RetryLayer::new(BoundedRetry::default()))
         .build();
     Ok(Cluster {
         client,
