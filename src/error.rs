@@ -46,7 +46,7 @@ pub enum Kind {
 }
 
 /// A user-facing error: one line of `message`, an optional `hint` (the next step).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub struct Error {
     pub kind: Kind,
     pub message: String,

@@ -457,7 +457,7 @@ fn outcome(listed: Listed) -> (Vec<Value>, ListState) {
         ),
         Listed::Missing => (Vec::new(), ListState::NotInstalled),
         Listed::Forbidden(m) => (Vec::new(), ListState::Forbidden(m)),
-        Listed::Failed(m) => (Vec::new(), ListState::Failed(m)),
+        Listed::Failed(e) => (Vec::new(), ListState::Failed(e.message)),
     }
 }
 

@@ -9,7 +9,9 @@
 use crate::apply::engine::{Deleted, Desired, Engine};
 use crate::apply::kinds::ObjectKey;
 use crate::cli::{FixArgs, FixCommand, GlobalArgs, OutputFormat};
+use crate::cluster::model::keys;
 use crate::cluster::{Model, gather};
+use crate::doctor::checks::unreadable;
 use crate::error::{Error, ExitCode, Result};
 use crate::fix::envoyfilter::{self, BODY_MODES, NAME_PREFIX};
 use crate::kube::{self, Scope};
@@ -58,6 +60,8 @@ async fn envoyfilter_cmd(
             .with_hint(format!("one of {}", BODY_MODES.join(", "))));
     }
     let cluster = kube::connect(global).await?;
+    // As doctor does: an unreachable cluster or rejected credentials is exit 3, not "no gateway".
+    kube::probe(&cluster).await?;
     let engine = Engine::new(&cluster, dry_run);
     if remove {
         return remove_ours(&engine, gateway, dry_run).await;
@@ -72,6 +76,21 @@ async fn envoyfilter_cmd(
         eprintln!("{}: not generated: {}", r.gateway, r.reason);
     }
     if plans.is_empty() {
+        // Lists we could not read make "nothing routes to a pool" unknowable, not false.
+        let needed = [
+            keys::GATEWAYS,
+            keys::GATEWAYS_INGRESS,
+            keys::HTTPROUTES,
+            keys::POOL_V1ALPHA2,
+            keys::POOL_V1,
+            keys::SERVICES,
+        ];
+        if let Some(gap) = unreadable(&snap, &needed) {
+            return Err(Error::failed(format!(
+                "cannot tell which gateways route to an InferencePool: {gap}"
+            ))
+            .with_hint("`oc llmd doctor --check permissions` lists what could not be read"));
+        }
         return Err(match (gateway, refusals.is_empty()) {
             (Some(g), true) => {
                 Error::usage(format!("gateway {g} does not route to an InferencePool"))

@@ -206,7 +206,7 @@ pub async fn gather(
             }
             Listed::Missing => facts.operator.missing_crds.push(kind.display()),
             Listed::Forbidden(_) => {}
-            Listed::Failed(message) => return Err(Error::unreachable(message)),
+            Listed::Failed(e) => return Err(e),
         }
     }
     facts.operator.csv = csv_phase(&csvs);

@@ -259,18 +259,43 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// One `GET /version`: proves the server answers and accepts the credentials before a command
+/// does anything else (unreachable, TLS and 401 become exit 3 here, with their hint).
+pub async fn probe(cluster: &Cluster) -> Result<String> {
+    cluster
+        .client
+        .apiserver_version()
+        .await
+        .map(|info| info.git_version)
+        .map_err(|e| super::map_kube_error(e, "get", "/version", &cluster.server))
+}
+
 /// Resolve the configuration and build the client (no request is sent yet).
 pub async fn connect(global: &GlobalArgs) -> Result<Cluster> {
     let (mut config, context) = resolve_config(global).await?;
     // kube's own retry policy waits up to 15 times, minutes in total: ours is bounded.
     config.default_retry = false;
     let log = Arc::new(RequestLog::new(global.verbose > 0));
-    let builder = kube::client::ClientBuilder::try_from(config.clone()).map_err(|e| {
-        Error::usage(format!(
-            "cannot build a client for {}: {e}",
+    let builder = kube::client::ClientBuilder::try_from(config.clone()).map_err(|e| match e {
+        // A credential plugin that is missing or fails: exit 3, like a rejected token.
+        kube::Error::Auth(_) => {
+            let server = config.cluster_url.to_string();
+            let mut err = super::map_kube_error(e, "authenticate to", &server, &server);
+            let plugin = config
+                .auth_info
+                .exec
+                .as_ref()
+                .and_then(|x| x.command.clone());
+            if let Some(command) = plugin {
+                err.message = format!("{} (credential plugin {command:?})", err.message);
+            }
+            err
+        }
+        other => Error::usage(format!(
+            "cannot build a client for {}: {other}",
             config.cluster_url
         ))
-        .with_hint("check the kubeconfig's certificate data and server URL")
+        .with_hint("check the kubeconfig's certificate data and server URL"),
     })?;
     // Log (every attempt) < buffer (makes the stack cloneable, as retrying needs) < retry.
     let client = builder
