@@ -61,7 +61,7 @@ async fn envoyfilter_cmd(
     }
     let cluster = kube::connect(global).await?;
     // As doctor does: an unreachable cluster or rejected credentials is exit 3, not "no gateway".
-    kube::probe(&cluster).await?;
+    kube::require_reachable(&cluster).await?;
     let engine = Engine::new(&cluster, dry_run);
     if remove {
         return remove_ours(&engine, gateway, dry_run).await;

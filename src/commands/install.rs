@@ -47,7 +47,7 @@ pub async fn run(
     let timeout = kube::config::parse_duration(&args.timeout)?;
     let cluster = kube::connect(global).await?;
     // Fail fast (exit 3) before the naming probe prints anything about an unreachable cluster.
-    kube::probe(&cluster).await?;
+    kube::require_reachable(&cluster).await?;
     let mut opts = InstallOptions {
         namespace: install_namespace(global),
         tenant: args.tenant.clone(),

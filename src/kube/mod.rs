@@ -16,5 +16,5 @@ pub mod list;
 pub mod request_log;
 pub mod retry;
 
-pub use config::{Cluster, Scope, connect, probe};
+pub use config::{Cluster, Scope, connect, require_reachable};
 pub use errors::map_kube_error;
