@@ -449,7 +449,8 @@ async fn forbidden_each_doctor_list() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_each_crd() {
     // CRD → (check id, expected status, text in its message) when one check names it.
-    let crds: &[(&str, Option<(&str, &str, &str)>)] = &[
+    type Expected = Option<(&'static str, &'static str, &'static str)>;
+    let crds: &[(&str, Expected)] = &[
         (
             "llminferenceservices.serving.kserve.io",
             Some(("serving-crds", "error", "not installed")),
@@ -664,7 +665,14 @@ async fn api_errors_mid_list() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_errors_mid_install() {
     let install = ["install-monitoring", "--enable-uwm", "--timeout", "30s"];
-    let cases: Vec<(&str, Faults, Option<(i32, &str)>, &[&str])> = vec![
+    // (name, faults, expected (exit, text) or None for success, extra flags)
+    type Case = (
+        &'static str,
+        Faults,
+        Option<(i32, &'static str)>,
+        &'static [&'static str],
+    );
+    let cases: Vec<Case> = vec![
         (
             "500 on the admin Secret's apply",
             one_write("secrets", 500),
