@@ -538,12 +538,13 @@ async fn missing_each_crd() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_errors_mid_list() {
     let sim = support::start("healthy", false).await;
+    // Only the cluster-wide list of the serving pods (namespace ""), not the UWM pods' list.
     let pods_list = |rule: FaultRule| Faults {
         rules: vec![FaultRule {
             resource: "pods".into(),
             group: Some(String::new()),
             verb: Some("list".into()),
-            namespace: None,
+            namespace: Some(String::new()),
             ..rule
         }],
         ..Default::default()
