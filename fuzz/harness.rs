@@ -5,6 +5,9 @@
 //! each checks the invariants its parser promises (errors are one printable line; a config we
 //! write back parses again).
 
+// Each fuzz target uses one of these functions.
+#![allow(dead_code)]
+
 use oc_llmd::cluster::relations::{EppConfig, scheduler_config};
 use oc_llmd::error::Error;
 use oc_llmd::install::cmo::{self, CmoChange, CurrentCmo};
