@@ -46,7 +46,7 @@ pub enum Kind {
 }
 
 /// A user-facing error: one line of `message`, an optional `hint` (the next step).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub struct Error {
     pub kind: Kind,
     pub message: String,
@@ -102,9 +102,15 @@ impl Error {
     }
 }
 
-/// Collapse whitespace so an error always prints as one line.
+/// Collapse whitespace so an error always prints as one line, and replace other control
+/// characters (a hostile server's NUL or escape sequences) so they never reach the terminal.
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -130,5 +136,7 @@ mod tests {
         let e = Error::failed("a\nb\n  c").with_hint("d\n e");
         assert_eq!(e.message, "a b c");
         assert_eq!(e.hint.as_deref(), Some("d e"));
+        let hostile = Error::failed("<html>\u{0}not json \u{1b}[31mred");
+        assert_eq!(hostile.message, "<html>\u{fffd}not json \u{fffd}[31mred");
     }
 }

@@ -487,7 +487,7 @@ fn outcome(listed: Listed) -> (Vec<Value>, ListState) {
         ),
         Listed::Missing => (Vec::new(), ListState::NotInstalled),
         Listed::Forbidden(m) => (Vec::new(), ListState::Forbidden(m)),
-        Listed::Failed(m) => (Vec::new(), ListState::Failed(m)),
+        Listed::Failed(e) => (Vec::new(), ListState::Failed(e.message)),
     }
 }
 
@@ -725,9 +725,9 @@ async fn second_pass(cluster: &Cluster, snap: &mut Snapshot) {
     );
     for (req, l) in route_reqs.iter().zip(routes) {
         let (items, state) = outcome(l);
-        if let Some(reason) = state.reason() {
+        if !state.is_listed() {
             let key = format!("{}@{}", req.key, req.namespace.clone().unwrap_or_default());
-            snap.lists.insert(key, ListState::Failed(reason));
+            snap.lists.insert(key, state);
         }
         for v in items {
             let key = format!(
@@ -743,9 +743,9 @@ async fn second_pass(cluster: &Cluster, snap: &mut Snapshot) {
     let mut configmaps: Vec<Value> = Vec::new();
     for (req, l) in cm_reqs.iter().zip(cms) {
         let (items, state) = outcome(l);
-        if let Some(reason) = state.reason() {
+        if !state.is_listed() {
             let key = format!("{}@{}", req.key, req.namespace.clone().unwrap_or_default());
-            snap.lists.insert(key, ListState::Failed(reason));
+            snap.lists.insert(key, state);
         }
         configmaps.extend(items);
     }

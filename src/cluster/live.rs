@@ -55,11 +55,12 @@ async fn facts(
     config.timeout = std::time::Duration::from_secs(5);
     let client = PromClient::new(config).map_err(|e| e.message)?;
     let ns = scope.namespace();
-    let names = client
-        .metric_names(&[naming::discovery_selector(ns)])
-        .await
-        .map_err(|e| format!("Thanos at {source} did not answer: {}", e.message))?
-        .data;
+    let names = complete(
+        client
+            .metric_names(&[naming::discovery_selector(ns)])
+            .await
+            .map_err(|e| format!("Thanos at {source} did not answer: {}", e.message))?,
+    )?;
     let mut live = LiveFacts {
         source: source.clone(),
         metric_names: names,
@@ -102,7 +103,7 @@ async fn facts(
             }
         },
     );
-    for s in vector(pods.map_err(|e| e.message)?.data) {
+    for s in vector(complete(pods.map_err(|e| e.message)?)?) {
         if let (Some(ns), Some(pod)) = (s.0.get("namespace"), s.0.get("pod")) {
             live.series_per_pod
                 .insert(format!("{ns}/{pod}"), s.1 as u64);
@@ -110,7 +111,7 @@ async fn facts(
     }
     let keys = ServiceKeys::new(snap, &n);
     if let Some(answer) = vllm.map_err(|e| e.message)? {
-        for (labels, value) in vector(answer.data) {
+        for (labels, value) in vector(complete(answer)?) {
             if let (Some(key), Some(pod)) = (keys.key(&labels), labels.get("pod")) {
                 let rates = live.request_rates.entry(key).or_default();
                 *rates.vllm_per_second.entry(pod.clone()).or_default() += value;
@@ -118,7 +119,7 @@ async fn facts(
         }
     }
     if let Some(answer) = epp.map_err(|e| e.message)? {
-        for (labels, value) in vector(answer.data) {
+        for (labels, value) in vector(complete(answer)?) {
             if let Some(key) = keys.key(&labels) {
                 let rates: &mut RequestRates = live.request_rates.entry(key).or_default();
                 *rates.epp_per_second.get_or_insert(0.0) += value;
@@ -128,6 +129,15 @@ async fn facts(
     // A service without EPP request series keeps `epp_per_second: None`: whether that means "the
     // EPP counted nothing" or "the EPP is not scraped" is the check's call (series_per_pod).
     Ok(live)
+}
+
+/// The data of a complete answer. A partial one (Thanos lost a store) would make present series
+/// look missing, so the live checks are skipped with Thanos' warning instead.
+fn complete<T>(answer: crate::prom::Response<T>) -> Result<T, String> {
+    match answer.warnings.first() {
+        Some(warning) => Err(format!("Thanos answered partially: {warning}")),
+        None => Ok(answer.data),
+    }
 }
 
 /// Maps a series' labels to `namespace/llmisvc`: OpenShift AI relabelling adds `llm_isvc_name`;

@@ -21,6 +21,7 @@ use crate::apply::kinds::ObjectKey;
 use crate::cli::{ConfigFixArgs, FixArgs, FixCommand, GlobalArgs, OutputFormat};
 use crate::cluster::model::{ListState, keys};
 use crate::cluster::{Model, gather};
+use crate::doctor::checks::unreadable;
 use crate::error::{Error, ExitCode, Result};
 use crate::fix::change::{ServiceFix, Verdict};
 use crate::fix::envoyfilter::{self, BODY_MODES, NAME_PREFIX};
@@ -70,6 +71,8 @@ async fn envoyfilter_cmd(
             .with_hint(format!("one of {}", BODY_MODES.join(", "))));
     }
     let cluster = kube::connect(global).await?;
+    // As doctor does: an unreachable cluster or rejected credentials is exit 3, not "no gateway".
+    kube::require_reachable(&cluster).await?;
     let engine = Engine::new(&cluster, dry_run);
     if remove {
         return remove_ours(&engine, gateway, dry_run).await;
@@ -84,6 +87,21 @@ async fn envoyfilter_cmd(
         eprintln!("{}: not generated: {}", r.gateway, r.reason);
     }
     if plans.is_empty() {
+        // Lists we could not read make "nothing routes to a pool" unknowable, not false.
+        let needed = [
+            keys::GATEWAYS,
+            keys::GATEWAYS_INGRESS,
+            keys::HTTPROUTES,
+            keys::POOL_V1ALPHA2,
+            keys::POOL_V1,
+            keys::SERVICES,
+        ];
+        if let Some(gap) = unreadable(&snap, &needed) {
+            return Err(Error::failed(format!(
+                "cannot tell which gateways route to an InferencePool: {gap}"
+            ))
+            .with_hint("`oc llmd doctor --check permissions` lists what could not be read"));
+        }
         return Err(match (gateway, refusals.is_empty()) {
             (Some(g), true) => {
                 Error::usage(format!("gateway {g} does not route to an InferencePool"))

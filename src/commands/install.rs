@@ -48,6 +48,8 @@ pub async fn run(
     let style = Style::resolve(global.output, global.color);
     let timeout = kube::config::parse_duration(&args.timeout)?;
     let cluster = kube::connect(global).await?;
+    // Fail fast (exit 3) before the naming probe prints anything about an unreachable cluster.
+    kube::require_reachable(&cluster).await?;
     let mut opts = InstallOptions {
         namespace: install_namespace(global),
         tenant: args.tenant.clone(),

@@ -193,7 +193,7 @@ async fn prepare(args: &StatsArgs, global: &GlobalArgs) -> Result<Setup> {
             let known = match services {
                 Listed::Items(items) => Some(known_services(&items)),
                 Listed::Missing => Some(Vec::new()),
-                Listed::Forbidden(m) | Listed::Failed(m) => {
+                Listed::Forbidden(m) | Listed::Failed(Error { message: m, .. }) => {
                     notes.push(format!(
                         "cannot list LLMInferenceServices ({m}); services are derived from metrics"
                     ));

@@ -58,7 +58,7 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<ExitCode> 
                         Listed::Forbidden(m) => {
                             return Err(forbidden("list", &kind, Some(place), &m));
                         }
-                        Listed::Failed(m) => return Err(Error::unreachable(m)),
+                        Listed::Failed(e) => return Err(e),
                     }
                 }
                 listings.push(Listing { kind, objects });
@@ -77,7 +77,7 @@ pub async fn run(global: &GlobalArgs, args: &UninstallArgs) -> Result<ExitCode> 
                 let namespace = if everywhere { None } else { Some(ns.as_str()) };
                 return Err(forbidden("list", &kind, namespace, &message));
             }
-            Listed::Failed(message) => return Err(Error::unreachable(message)),
+            Listed::Failed(e) => return Err(e),
         }
     }
     let selected = uninstall::select(&listings, &ns);
@@ -179,7 +179,7 @@ async fn leftovers(engine: &Engine, ns: &str) -> Result<Vec<String>> {
             Listed::Items(objects) => listings.push(Listing { kind, objects }),
             Listed::Missing => {}
             Listed::Forbidden(m) => return Err(forbidden("list", &kind, Some(ns), &m)),
-            Listed::Failed(m) => return Err(Error::unreachable(m)),
+            Listed::Failed(e) => return Err(e),
         }
     }
     Ok(uninstall::leftovers(&listings, ns))

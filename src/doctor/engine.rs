@@ -210,6 +210,102 @@ mod tests {
         );
     }
 
+    /// Drop what the list `key` contributed to a snapshot.
+    fn forget(snap: &mut crate::cluster::model::Snapshot, key: &str) {
+        use crate::cluster::model::PoolApi;
+        match key {
+            keys::LLMISVC_V1ALPHA2 | keys::LLMISVC_V1ALPHA1 => snap.llmisvcs.clear(),
+            keys::POOL_V1 => snap.pools.retain(|p| p.api != PoolApi::K8sV1),
+            keys::POOL_V1ALPHA2 => snap.pools.retain(|p| p.api != PoolApi::XK8sV1alpha2),
+            keys::PODS => snap.pods.clear(),
+            keys::SERVICES => snap.services.clear(),
+            keys::HTTPROUTES => snap.routes.clear(),
+            keys::GATEWAYS | keys::GATEWAYS_INGRESS => snap.gateways.clear(),
+            keys::GATEWAYCLASSES => snap.gateway_classes.clear(),
+            keys::DESTINATIONRULES => snap.destination_rules.clear(),
+            keys::ENVOYFILTERS | keys::ENVOYFILTERS_INGRESS => snap.envoy_filters.clear(),
+            keys::PODMONITORS => snap.pod_monitors.clear(),
+            keys::SERVICEMONITORS => snap.service_monitors.clear(),
+            keys::CLUSTER_MONITORING_CONFIG => {
+                snap.monitoring.cluster_config_present = false;
+                snap.monitoring.uwm_enabled = None;
+            }
+            keys::UWM_CONFIG => snap.monitoring.uwm_config_present = false,
+            keys::UWM_PODS => snap.monitoring.uwm_prometheus_pods.clear(),
+            keys::THANOS_SERVICE => snap.monitoring.thanos_service = None,
+            keys::THANOS_ROUTE => snap.monitoring.thanos_route_host = None,
+            keys::GRAFANAS => snap.grafana.instances.clear(),
+            keys::GRAFANA_DATASOURCES => snap.grafana.datasources.clear(),
+            keys::GRAFANA_DASHBOARDS => snap.grafana.dashboards.clear(),
+            keys::TOKEN_SECRETS => snap.token_secrets.clear(),
+            keys::CLUSTERROLEBINDINGS => snap.monitoring_view_bindings.clear(),
+            keys::CSVS => snap.operators.clear(),
+            keys::OPERATOR_DEPLOYMENTS => snap.grafana.operator_deployments.clear(),
+            keys::ISTIOD_DEPLOYMENTS => snap.istio.istiods.clear(),
+            keys::ISTIOS => snap.istio.control_planes.clear(),
+            keys::CLUSTERVERSIONS => snap.cluster.openshift_version = None,
+            keys::DATASCIENCECLUSTERS => {}
+            other => panic!("no rule to forget {other}"),
+        }
+    }
+
+    #[test]
+    fn unreadable_lists_are_gaps_never_findings() {
+        // Every list doctor makes, refused (403) or failed (500) in turn on a healthy cluster:
+        // no check may turn that into an error, and what changed says why.
+        let all_keys = [
+            keys::LLMISVC_V1ALPHA2,
+            keys::LLMISVC_V1ALPHA1,
+            keys::POOL_V1,
+            keys::POOL_V1ALPHA2,
+            keys::PODS,
+            keys::SERVICES,
+            keys::HTTPROUTES,
+            keys::GATEWAYS,
+            keys::GATEWAYS_INGRESS,
+            keys::GATEWAYCLASSES,
+            keys::DESTINATIONRULES,
+            keys::ENVOYFILTERS,
+            keys::ENVOYFILTERS_INGRESS,
+            keys::PODMONITORS,
+            keys::SERVICEMONITORS,
+            keys::CLUSTER_MONITORING_CONFIG,
+            keys::UWM_CONFIG,
+            keys::UWM_PODS,
+            keys::THANOS_SERVICE,
+            keys::THANOS_ROUTE,
+            keys::GRAFANAS,
+            keys::GRAFANA_DATASOURCES,
+            keys::GRAFANA_DASHBOARDS,
+            keys::TOKEN_SECRETS,
+            keys::CLUSTERROLEBINDINGS,
+            keys::CSVS,
+            keys::OPERATOR_DEPLOYMENTS,
+            keys::ISTIOD_DEPLOYMENTS,
+            keys::ISTIOS,
+            keys::CLUSTERVERSIONS,
+            keys::DATASCIENCECLUSTERS,
+        ];
+        let base = sample::healthy();
+        for key in all_keys {
+            for state in [
+                ListState::Forbidden("denied".into()),
+                ListState::Failed("boom".into()),
+            ] {
+                let mut snap = base.clone();
+                // What a refused list yields: no objects, and the state.
+                forget(&mut snap, key);
+                snap.lists.insert(key.into(), state.clone());
+                let results = run(&Model::new(&snap), &Selection::default());
+                let errors: Vec<_> = results
+                    .iter()
+                    .filter(|r| r.status == Status::Error)
+                    .collect();
+                assert!(errors.is_empty(), "{key} {state:?}: {errors:#?}");
+            }
+        }
+    }
+
     #[test]
     fn selection_filters_and_ignores() {
         let snap = sample::healthy();

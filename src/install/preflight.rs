@@ -205,7 +205,7 @@ pub async fn gather(
             }
             Listed::Missing => facts.operator.missing_crds.push(kind.display()),
             Listed::Forbidden(_) => {}
-            Listed::Failed(message) => return Err(Error::unreachable(message)),
+            Listed::Failed(e) => return Err(e),
         }
     }
     facts.operator.csv = csv_phase(&csvs);
@@ -240,7 +240,7 @@ fn shared_list(shared: &BTreeMap<String, Listed>, key: &str) -> Listed {
     shared
         .get(key)
         .cloned()
-        .unwrap_or_else(|| Listed::Failed(format!("internal: list {key} was not run")))
+        .unwrap_or_else(|| Listed::Failed(Error::failed(format!("internal: list {key} was not run"))))
 }
 
 /// A list by name (field selector) as a GET: the one object, none, or the failure.
@@ -249,7 +249,7 @@ fn single(listed: Listed) -> Result<Option<DynamicObject>> {
         Listed::Items(items) => Ok(items.into_iter().next()),
         Listed::Missing => Ok(None),
         Listed::Forbidden(message) => Err(Error::forbidden(message)),
-        Listed::Failed(message) => Err(Error::unreachable(message)),
+        Listed::Failed(error) => Err(error),
     }
 }
 

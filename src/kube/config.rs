@@ -11,6 +11,7 @@ use std::time::Duration;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::request_log::{RequestLog, RequestLogLayer};
+use super::retry::BoundedRetry;
 use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
 
@@ -258,19 +259,54 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// One `GET /version`: proves the server answers and accepts the credentials before a command
+/// does anything else. Unreachable, TLS and 401 fail here (exit 3, with their hint); any other
+/// answer means a server is there, and the command's own requests report what it refuses.
+pub async fn require_reachable(cluster: &Cluster) -> Result<()> {
+    match cluster.client.apiserver_version().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = super::map_kube_error(e, "get", "/version", &cluster.server);
+            match err.kind {
+                crate::error::Kind::Unreachable => Err(err),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
 /// Resolve the configuration and build the client (no request is sent yet).
 pub async fn connect(global: &GlobalArgs) -> Result<Cluster> {
-    let (config, context) = resolve_config(global).await?;
+    let (mut config, context) = resolve_config(global).await?;
+    // kube's own retry policy waits up to 15 times, minutes in total: ours is bounded.
+    config.default_retry = false;
     let log = Arc::new(RequestLog::new(global.verbose > 0));
-    let builder = kube::client::ClientBuilder::try_from(config.clone()).map_err(|e| {
-        Error::usage(format!(
-            "cannot build a client for {}: {e}",
+    let builder = kube::client::ClientBuilder::try_from(config.clone()).map_err(|e| match e {
+        // A credential plugin that is missing or fails: exit 3, like a rejected token.
+        kube::Error::Auth(_) => {
+            let server = config.cluster_url.to_string();
+            let mut err = super::map_kube_error(e, "authenticate to", &server, &server);
+            let plugin = config
+                .auth_info
+                .exec
+                .as_ref()
+                .and_then(|x| x.command.clone());
+            if let Some(command) = plugin {
+                err.message = format!("{} (credential plugin {command:?})", err.message);
+            }
+            err
+        }
+        other => Error::usage(format!(
+            "cannot build a client for {}: {other}",
             config.cluster_url
         ))
-        .with_hint("check the kubeconfig's certificate data and server URL")
+        .with_hint("check the kubeconfig's certificate data and server URL"),
     })?;
+    // Log (every attempt) < buffer (makes the stack cloneable, as retrying needs) < retry.
     let client = builder
         .with_layer(&RequestLogLayer::new(log.clone()))
+        .with_layer(&tower::buffer::BufferLayer::new(1024))
+        .with_layer(&tower::retry::RetryLayer::new(BoundedRetry::default()))
         .build();
     Ok(Cluster {
         client,

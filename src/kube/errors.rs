@@ -31,9 +31,19 @@ pub fn map_kube_error(err: kube::Error, verb: &str, what: &str, server: &str) ->
 
 fn unreachable_error(server: &str, detail: &str) -> Error {
     let lower = detail.to_lowercase();
-    let what = if lower.contains("certificate")
-        || lower.contains("tls")
-        || lower.contains("handshake")
+    // A connection the server closed mid-request mentions TLS (close_notify) but is no handshake
+    // failure: name it for what it is.
+    let dropped = [
+        "close_notify",
+        "connection closed",
+        "connection reset",
+        "broken pipe",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    let what = if dropped {
+        "connection dropped"
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
     {
         "TLS handshake failed"
     } else if lower.contains("timed out") || lower.contains("timeout") || lower.contains("elapsed")

@@ -22,8 +22,9 @@ pub enum Listed {
     Missing,
     /// 403: the user may not list it (message from the server).
     Forbidden(String),
-    /// Anything else (unreachable, 500 after retries, bad data).
-    Failed(String),
+    /// Anything else (unreachable, 401, 500 after retries, bad data): the mapped error, with
+    /// its exit-code class and hint.
+    Failed(Error),
 }
 
 impl Listed {
@@ -113,8 +114,7 @@ pub async fn list_pages(
                 return Listed::Forbidden(status.message.to_string());
             }
             Err(e) => {
-                let err: Error = super::map_kube_error(e, "list", what, server);
-                return Listed::Failed(err.message);
+                return Listed::Failed(super::map_kube_error(e, "list", what, server));
             }
         }
     }

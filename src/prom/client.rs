@@ -312,7 +312,9 @@ impl PromClient {
         }
         match outcome {
             Ok((status, body)) => Ok((shown_url, status, body)),
-            Err((_, e)) => Err(transport_error(&shown_url, self.timeout, &e)),
+            // The error's own URL carries the whole query string (kilobytes of PromQL or
+            // match[]): the message names the base URL instead.
+            Err((_, e)) => Err(transport_error(&shown_url, self.timeout, &e.without_url())),
         }
     }
 }

@@ -91,7 +91,10 @@ pub fn parse_envelope(url: &str, http_status: u16, body: &[u8]) -> Result<Respon
         }
         Some(env) if env.status == "error" || !ok_status => {
             let kind = env.error_type.unwrap_or_else(|| "error".to_string());
-            let message = env.error.unwrap_or_else(|| "no error message".to_string());
+            let message = env
+                .error
+                .map(|e| excerpt(e.as_bytes()))
+                .unwrap_or_else(|| "no error message".to_string());
             Err(Error::failed(format!("Prometheus at {url} answered HTTP {http_status} ({kind}): {message}"))
                 .with_hint(hint_for_status(http_status)))
         }
@@ -119,7 +122,7 @@ fn hint_for_status(status: u16) -> &'static str {
     }
 }
 
-/// The first 200 characters of a body, on one line.
+/// The first 200 characters of a body (or of a server's error text), on one line.
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();

@@ -206,10 +206,7 @@ pub async fn report(cluster: &Cluster, scope: &Scope, interval: Duration) -> Res
             ));
         }
         Listed::Missing => Vec::new(),
-        Listed::Failed(m) => {
-            return Err(Error::unreachable(format!("cannot list pods: {m}"))
-                .with_hint("check that the cluster is reachable (`oc whoami --show-server`)"));
-        }
+        Listed::Failed(e) => return Err(e),
     };
     let known = match services {
         Listed::Items(items) => Some(known_services(&items)),

@@ -115,11 +115,16 @@ pub fn serving_crds(m: &Model) -> Vec<CheckResult> {
                 .hint("serving checks need to read these objects"),
         ];
     }
+    let unreadable = if unknown.is_empty() {
+        String::new()
+    } else {
+        format!(" (not readable: {})", unknown.join("; "))
+    };
     vec![ok(
         ID,
         "",
         format!(
-            "LLMInferenceService {}; InferencePool {}",
+            "LLMInferenceService {}; InferencePool {}{unreadable}",
             isvc.join(", "),
             pools.join(", ")
         ),

@@ -3,7 +3,9 @@
 //! the EnvoyFilter that wires the base ext_proc filter to the real EPP; with `--probe`, what test
 //! requests through it answered ([`crate::cluster::probe`]).
 
-use super::{IstioInfo, gateway_controller, is_istio_controller, istio_info};
+use super::{
+    IstioInfo, POOL_KEYS, gateway_controller, is_istio_controller, istio_info, unreadable,
+};
 use crate::cluster::Model;
 use crate::cluster::model::{EnvoyFilter, Gateway, ObjectRef, PoolApi, keys};
 use crate::cluster::probe::{self, ProbeErrorKind, ProbeStep, ProbeTarget};
@@ -225,6 +227,9 @@ pub fn extproc_wiring(m: &Model) -> Vec<CheckResult> {
     if let Some(s) = gateways_or_skip(m, ID) {
         return s;
     }
+    // The real EPP clusters come from the pools and their Services: unreadable lists mean an
+    // unknown cluster cannot be called wrong.
+    let epp_gap = unreadable(m.snap, POOL_KEYS).or_else(|| unreadable(m.snap, &[keys::SERVICES]));
     m.pool_gateways()
         .into_iter()
         .map(|(key, gw, services)| {
@@ -306,6 +311,9 @@ pub fn extproc_wiring(m: &Model) -> Vec<CheckResult> {
                     continue;
                 }
                 if !real.contains(&cluster) {
+                    if let Some(gap) = &epp_gap {
+                        return skipped(ID, &subject, format!("cannot verify the ext_proc cluster {cluster} of EnvoyFilter {name}: {gap}"));
+                    }
                     let what = match parse_cluster(&cluster) {
                         Some((port, host)) => format!("{host}:{port}, which is not an existing EPP Service port behind this gateway"),
                         None => format!("{cluster:?}, which is not an outbound|<port>||<service> cluster"),

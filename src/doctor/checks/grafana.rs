@@ -85,7 +85,11 @@ pub fn grafana_operator(m: &Model) -> Vec<CheckResult> {
             .fix(format!("oc -n {} describe csv {}", c.namespace, c.name))
             .hint("the CRDs exist but nothing reconciles Grafana, datasource or dashboard CRs"),
         ],
-        (None, None) => vec![
+        (None, None) => {
+            match super::unreadable(m.snap, &[keys::CSVS, keys::OPERATOR_DEPLOYMENTS]) {
+                // Could not look at the CSVs or Deployments: "not running" is not established.
+                Some(gap) => vec![crate::doctor::report::skipped(ID, "", gap)],
+                None => vec![
             error(
                 ID,
                 "",
@@ -93,7 +97,9 @@ pub fn grafana_operator(m: &Model) -> Vec<CheckResult> {
             )
             .fix(format!("{INSTALL} --install-operator"))
             .hint("the CRDs exist but nothing reconciles Grafana, datasource or dashboard CRs"),
-        ],
+            ],
+            }
+        }
     }
 }
 
@@ -143,9 +149,16 @@ pub fn grafana_instance(m: &Model) -> Vec<CheckResult> {
                     .hint("on OpenShift the operator creates <name>-route only when spec.route is set");
             }
             let route = format!("{}/{}-route", i.namespace, i.name);
-            match g.routes.get(&route) {
-                Some(host) => ok(ID, &subject, format!("ready at https://{host}")),
-                None => warn(ID, &subject, format!("ready, but Route {route} does not exist yet"))
+            let routes_key = format!("{}@{}", keys::GRAFANA_ROUTES, i.namespace);
+            let routes_gap = super::unreadable(m.snap, &[routes_key.as_str()]);
+            match (g.routes.get(&route), routes_gap) {
+                (Some(host), _) => ok(ID, &subject, format!("ready at https://{host}")),
+                (None, Some(gap)) => {
+                    warn(ID, &subject, format!("ready; Route {route} unknown: {gap}"))
+                        .fix(format!("oc -n {} get routes", i.namespace))
+                        .hint("users reach Grafana through that Route")
+                }
+                (None, None) => warn(ID, &subject, format!("ready, but Route {route} does not exist yet"))
                     .fix(format!("oc -n {} get routes; oc -n {} describe grafana {}", i.namespace, i.namespace, i.name))
                     .hint("users reach Grafana through that Route"),
             }
@@ -292,6 +305,12 @@ pub fn grafana_rbac(m: &Model) -> Vec<CheckResult> {
 pub fn grafana_datasource(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "grafana-datasource";
     let ds = thanos_datasources(m);
+    if let (true, Some(gap)) = (
+        ds.is_empty(),
+        super::unreadable(m.snap, &[keys::GRAFANA_DATASOURCES]),
+    ) {
+        return vec![crate::doctor::report::skipped(ID, "", gap)];
+    }
     if ds.is_empty() {
         let others = m.snap.grafana.datasources.len();
         return vec![error(ID, "", format!(
@@ -380,6 +399,12 @@ const DEAD_URL: &str = "gateway-api-inference-extension/refs/heads/main/tools/da
 pub fn grafana_dashboards(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "grafana-dashboards";
     let dashboards = &m.snap.grafana.dashboards;
+    if let (true, Some(gap)) = (
+        dashboards.is_empty(),
+        super::unreadable(m.snap, &[keys::GRAFANA_DASHBOARDS]),
+    ) {
+        return vec![crate::doctor::report::skipped(ID, "", gap)];
+    }
     if dashboards.is_empty() {
         return vec![warn(ID, "", "no GrafanaDashboard exists")
             .fix(INSTALL)

@@ -20,6 +20,21 @@ pub fn is_openshift(snap: &Snapshot) -> bool {
         )
 }
 
+/// Why doctor cannot tell whether something exists: the first of `keys` whose list was refused
+/// (403) or failed, as "cannot list <key>: <reason>". A 404 is not a gap (the API is not
+/// installed: a fact). Checks use it to report "could not check" instead of a false "missing".
+pub fn unreadable(snap: &Snapshot, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|key| match snap.list_state(key) {
+        state @ (ListState::Forbidden(_) | ListState::Failed(_)) => state
+            .reason()
+            .map(|reason| format!("cannot list {key}: {reason}")),
+        ListState::Listed | ListState::NotInstalled => None,
+    })
+}
+
+/// The InferencePool lists (both API groups).
+pub const POOL_KEYS: &[&str] = &[keys::POOL_V1ALPHA2, keys::POOL_V1];
+
 /// Which Istio build runs a gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IstioFlavour {

@@ -2,10 +2,10 @@
 //! vLLM and EPP pods, InferencePool, HTTPRoute, EPP TLS, P/D config, prefix caching and (live)
 //! whether the EPP is in the request path.
 
-use super::istio_info;
 use super::monitoring::{pod_state, uwm_off};
+use super::{POOL_KEYS, istio_info, unreadable};
 use crate::cluster::Model;
-use crate::cluster::model::{Condition, InferencePool, Pod, condition};
+use crate::cluster::model::{Condition, InferencePool, Pod, condition, keys};
 use crate::cluster::relations::{
     PrefixCaching, ServiceRelations, backend_is_pool, bool_flag, flag_value, main_container,
     vllm_prefix_caching, words,
@@ -28,6 +28,14 @@ fn describe(s: &ServiceRelations) -> String {
 
 pub fn llmisvc_ready(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "llmisvc-ready";
+    let isvc_keys = [keys::LLMISVC_V1ALPHA2, keys::LLMISVC_V1ALPHA1];
+    if m.services.is_empty()
+        && !isvc_keys.iter().any(|k| m.snap.list_state(k).is_listed())
+        && let Some(gap) = unreadable(m.snap, &isvc_keys)
+    {
+        // Could not look: absence is not established (the permissions check names the gap).
+        return vec![skipped(ID, "", gap)];
+    }
     if m.services.is_empty() {
         return vec![info(
             ID,
@@ -105,8 +113,12 @@ fn pod_problem(p: &Pod) -> Option<String> {
 
 pub fn vllm_pods(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "vllm-pods";
+    let gap = unreadable(m.snap, &[keys::PODS]);
     per_service(m, |s| {
         let subject = s.subject();
+        if let Some(gap) = &gap {
+            return vec![skipped(ID, &subject, gap.clone())];
+        }
         let ns = &s.isvc.namespace;
         let pods: Vec<&Pod> = s.all_vllm_pods().collect();
         if pods.is_empty() {
@@ -154,8 +166,12 @@ pub fn vllm_pods(m: &Model) -> Vec<CheckResult> {
 
 pub fn epp_pod(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "epp-pod";
+    let gap = unreadable(m.snap, &[keys::PODS]);
     per_service(m, |s| {
         let subject = s.subject();
+        if let Some(gap) = &gap {
+            return vec![skipped(ID, &subject, gap.clone())];
+        }
         let ns = &s.isvc.namespace;
         if s.epp_pods.is_empty() {
             if s.isvc.stopped {
@@ -209,7 +225,13 @@ fn cond_text(c: Option<&Condition>) -> String {
     }
 }
 
-fn check_pool(s: &ServiceRelations, p: &InferencePool) -> CheckResult {
+/// What doctor could not read that a pool check relies on (see [`unreadable`]).
+struct PoolGaps {
+    pods: Option<String>,
+    services: Option<String>,
+}
+
+fn check_pool(s: &ServiceRelations, p: &InferencePool, gaps: &PoolGaps) -> CheckResult {
     const ID: &str = "inferencepool";
     let subject = format!("{}/{}", p.namespace, p.name);
     let api = p.api.api_version();
@@ -292,6 +314,17 @@ fn check_pool(s: &ServiceRelations, p: &InferencePool) -> CheckResult {
             .find(|(n, _)| *n == epp.name)
             .and_then(|(_, svc)| *svc);
         match svc {
+            None if gaps.services.is_some() => {
+                return skipped(
+                    ID,
+                    &subject,
+                    format!(
+                        "{api}: cannot verify EPP Service {ns}/{}: {}",
+                        epp.name,
+                        gaps.services.clone().unwrap_or_default()
+                    ),
+                );
+            }
             None => {
                 return error(
                     ID,
@@ -317,11 +350,15 @@ fn check_pool(s: &ServiceRelations, p: &InferencePool) -> CheckResult {
         .iter()
         .map(|x| format!("{}/{}", x.namespace, x.name))
         .collect();
+    let selects = match &gaps.pods {
+        Some(gap) => format!("vLLM pods not checked ({gap})"),
+        None => format!("selects {selected} vLLM pod(s)"),
+    };
     ok(
         ID,
         &subject,
         format!(
-            "{api} Accepted by {}; selects {selected} vLLM pod(s); EPP {}:{}",
+            "{api} Accepted by {}; {selects}; EPP {}:{}",
             parents.join(", "),
             epp.name,
             epp.port.unwrap_or(9002)
@@ -331,8 +368,16 @@ fn check_pool(s: &ServiceRelations, p: &InferencePool) -> CheckResult {
 
 pub fn inferencepool(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "inferencepool";
+    let gaps = PoolGaps {
+        pods: unreadable(m.snap, &[keys::PODS]),
+        services: unreadable(m.snap, &[keys::SERVICES]),
+    };
+    let pools_gap = unreadable(m.snap, POOL_KEYS);
     per_service(m, |s| {
         let subject = s.subject();
+        if let (true, Some(gap)) = (s.pools.is_empty(), &pools_gap) {
+            return vec![skipped(ID, &subject, gap.clone())];
+        }
         if s.pools.is_empty() {
             return vec![error(ID, &subject, format!(
                 "no InferencePool {}-inference-pool in either API group",
@@ -343,7 +388,7 @@ pub fn inferencepool(m: &Model) -> Vec<CheckResult> {
         }
         s.active_pools()
             .into_iter()
-            .map(|p| check_pool(s, p))
+            .map(|p| check_pool(s, p, &gaps))
             .collect()
     })
 }
@@ -356,8 +401,13 @@ fn is_cors_or_fault(filter: &str) -> bool {
 pub fn httproute(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "httproute";
     let istio = istio_info(m);
+    let routes_gap = unreadable(m.snap, &[keys::HTTPROUTES]);
+    let pools_gap = unreadable(m.snap, POOL_KEYS);
     per_service(m, |s| {
         let subject = s.subject();
+        if let (true, Some(gap)) = (s.routes.is_empty(), &routes_gap) {
+            return vec![skipped(ID, &subject, gap.clone())];
+        }
         if s.routes.is_empty() {
             return vec![error(ID, &subject, format!("no HTTPRoute for {} (expected {}-kserve-route)", s.isvc.name, s.isvc.name))
                 .fix(describe(s))
@@ -407,6 +457,9 @@ pub fn httproute(m: &Model) -> Vec<CheckResult> {
                     for b in rule.backends.iter().filter(|b| b.is_pool()) {
                         if !m.snap.pools.iter().any(|p| backend_is_pool(b, p)) {
                             let group = if b.group.is_empty() { "<empty group>" } else { b.group.as_str() };
+                            if let Some(gap) = &pools_gap {
+                                return skipped(ID, &rs, format!("cannot verify backendRef InferencePool {}/{} in group {group}: {gap}", b.namespace, b.name));
+                            }
                             return error(ID, &rs, format!("backendRef InferencePool {}/{} in group {group} does not exist", b.namespace, b.name))
                                 .fix(describe)
                                 .hint("the backendRef group picks the InferencePool API version; it must name a pool that exists");
@@ -469,6 +522,7 @@ pub fn tls_expected<'a>(m: &'a Model, s: &ServiceRelations) -> Option<&'a str> {
 
 pub fn epp_tls(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "epp-tls";
+    let rules_gap = unreadable(m.snap, &[keys::DESTINATIONRULES]);
     per_service(m, |s| {
         let subject = s.subject();
         if s.scheduler_args.is_empty() {
@@ -481,7 +535,15 @@ pub fn epp_tls(m: &Model) -> Vec<CheckResult> {
         let secure = bool_flag(&s.scheduler_args, "--secure-serving").unwrap_or(false);
         let cert = flag_value(&words(&s.scheduler_args), "--cert-path");
         let fix = "oc llmd fix epp-tls";
-        match tls_expected(m, s) {
+        let expected = tls_expected(m, s);
+        if let (None, Some(gap)) = (expected, &rules_gap) {
+            return vec![skipped(
+                ID,
+                &subject,
+                format!("cannot tell whether a DestinationRule expects TLS to the EPP: {gap}"),
+            )];
+        }
+        match expected {
             Some(dr) if !secure => vec![error(ID, &subject, format!(
                 "DestinationRule {dr} expects TLS to the EPP but the scheduler runs without --secure-serving{}",
                 if cert.is_none() { " and --cert-path" } else { "" }
@@ -562,6 +624,7 @@ pub fn pd_config(m: &Model) -> Vec<CheckResult> {
 
 pub fn prefix_caching(m: &Model) -> Vec<CheckResult> {
     const ID: &str = "prefix-caching";
+    let pods_gap = unreadable(m.snap, &[keys::PODS]);
     per_service(m, |s| {
         let subject = s.subject();
         let cfg = match &s.epp_config {
@@ -582,6 +645,9 @@ pub fn prefix_caching(m: &Model) -> Vec<CheckResult> {
             )];
         }
         let pods: Vec<&Pod> = s.all_vllm_pods().collect();
+        if let (true, Some(gap)) = (pods.is_empty(), &pods_gap) {
+            return vec![skipped(ID, &subject, gap.clone())];
+        }
         if pods.is_empty() {
             return vec![skipped(ID, &subject, "no vLLM pods to inspect")];
         }
