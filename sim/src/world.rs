@@ -22,7 +22,9 @@ use tokio::task::JoinHandle;
 
 use crate::cluster::{SimCluster, SimOptions, StoreHandle};
 use crate::error::SimError;
-use crate::metrics::{MetricsState, MonitoringStack, ObjectSource, render_pod_metrics};
+use crate::metrics::{
+    MetricsState, MonitoringStack, ObjectSource, cached_object_source, render_pod_metrics,
+};
 use crate::rbac::Attributes;
 use crate::thanos::{AuthDecision, ThanosAuthorizer};
 
@@ -61,15 +63,21 @@ impl World {
         crate::tls::ensure_crypto_provider();
         let store_slot: Arc<OnceLock<StoreHandle>> = Arc::new(OnceLock::new());
         let started = Instant::now();
+        // One snapshot per resourceVersion: the metric emitters read the objects on every scrape
+        // (over 1,300 a second on `large`), the store changes only on writes.
         let objects: ObjectSource = {
-            let slot = store_slot.clone();
-            Arc::new(move || match slot.get() {
-                Some(store) => METRIC_KINDS
-                    .iter()
-                    .flat_map(|(group, kind)| store.list_kind(group, kind))
-                    .collect(),
-                None => Vec::new(),
-            })
+            let version_slot = store_slot.clone();
+            let load_slot = store_slot.clone();
+            cached_object_source(
+                move || version_slot.get().map_or(0, StoreHandle::resource_version),
+                move || match load_slot.get() {
+                    Some(store) => METRIC_KINDS
+                        .iter()
+                        .flat_map(|(group, kind)| store.list_kind(group, kind))
+                        .collect(),
+                    None => Vec::new(),
+                },
+            )
         };
         let mut sim = opts.sim;
         // The SimConfig is only known after loading; the emitters read it through this cell.

@@ -133,7 +133,7 @@ async fn prometheus_scrapes_simulated_pods_and_thanos_front_enforces_tokens() {
     store.lock().unwrap()[0]["data"]["config.yaml"] = json!("enableUserWorkload: false\n");
     let source = store.clone();
     let state = MetricsState::new(
-        Arc::new(move || source.lock().unwrap().clone()),
+        Arc::new(move || Arc::new(source.lock().unwrap().clone())),
         config,
         started,
     );

@@ -43,9 +43,10 @@ fn authorized(api: &Api, headers: &HeaderMap) -> bool {
 
 fn list(api: &Api, kind: &str, ns: Option<&str>) -> Response {
     let items: Vec<Value> = (api.state.objects)()
-        .into_iter()
+        .iter()
         .filter(|o| o["kind"] == kind)
         .filter(|o| ns.is_none_or(|n| o["metadata"]["namespace"] == n))
+        .cloned()
         .collect();
     let body = json!({"apiVersion": "v1", "kind": format!("{kind}List"),
         "metadata": {"resourceVersion": "1"}, "items": items});

@@ -214,7 +214,7 @@ pub fn state() -> (MetricsState, Vec<Variant>) {
         ..Default::default()
     };
     let source = Arc::new(objects(&variants));
-    let state = MetricsState::new(Arc::new(move || (*source).clone()), config, Instant::now());
+    let state = MetricsState::new(Arc::new(move || source.clone()), config, Instant::now());
     (state, variants)
 }
 

@@ -18,8 +18,8 @@ mod stack;
 mod vllm;
 
 pub use listener::{
-    METRICS_CONTENT_TYPE, MetricsState, MetricsUnavailable, ObjectSource, metrics_router,
-    render_pod_metrics,
+    METRICS_CONTENT_TYPE, MetricsState, MetricsUnavailable, ObjectSource, cached_object_source,
+    metrics_router, render_pod_metrics,
 };
 pub use stack::MonitoringStack;
 

@@ -448,7 +448,7 @@ fn listener_and_pod_proxy_answer_like_the_real_endpoints() {
         "labels": {"app.kubernetes.io/name": "qwen", "app.kubernetes.io/part-of": "llminferenceservice",
                    "kserve.io/component": "workload"}}, "status": {"phase": "Pending"}}));
     let state = MetricsState::new(
-        std::sync::Arc::new(move || objects.clone()),
+        std::sync::Arc::new(move || std::sync::Arc::new(objects.clone())),
         config,
         std::time::Instant::now(),
     );
@@ -483,5 +483,72 @@ fn listener_and_pod_proxy_answer_like_the_real_endpoints() {
     assert_eq!(
         render_pod_metrics(&state, "llm", "ghost", None).unwrap_err(),
         MetricsUnavailable::NoSuchPod("ghost".into())
+    );
+}
+
+#[test]
+fn cached_object_source_loads_once_per_version() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    let version = Arc::new(AtomicU64::new(1));
+    let loads = Arc::new(AtomicUsize::new(0));
+    let source = {
+        let version = version.clone();
+        let loads = loads.clone();
+        cached_object_source(
+            move || version.load(Ordering::SeqCst),
+            move || {
+                let n = loads.fetch_add(1, Ordering::SeqCst);
+                vec![json!({"load": n})]
+            },
+        )
+    };
+    let first = source();
+    let again = source();
+    assert!(Arc::ptr_eq(&first, &again), "same version, same snapshot");
+    assert_eq!(loads.load(Ordering::SeqCst), 1);
+    version.store(2, Ordering::SeqCst);
+    let second = source();
+    assert!(!Arc::ptr_eq(&first, &second));
+    assert_eq!(second[0]["load"], 1);
+    assert_eq!(loads.load(Ordering::SeqCst), 2);
+}
+
+/// The per-snapshot index follows the source: a pod added in a new snapshot is served, a pod
+/// removed is not, and a pod's traffic share follows the new set of ready pods.
+#[test]
+fn metrics_follow_a_new_snapshot_of_the_objects() {
+    use std::sync::{Arc, Mutex};
+    let (objects, config) = cluster();
+    let current = Arc::new(Mutex::new(Arc::new(objects.clone())));
+    let state = {
+        let current = current.clone();
+        MetricsState::new(
+            Arc::new(move || current.lock().unwrap().clone()),
+            config,
+            std::time::Instant::now(),
+        )
+    };
+    let rate_of = |state: &MetricsState, pod: &str| {
+        let text = render_pod_metrics(state, "llm", pod, None).unwrap();
+        parse(&text).unwrap().sum("vllm:request_success_total", &[])
+    };
+    assert!(render_pod_metrics(&state, "llm", "qwen-new", None).is_err());
+    let before = rate_of(&state, "qwen-a");
+
+    let mut next = objects.clone();
+    next.push(vllm_pod("llm", "qwen-new", "qwen", "both", true));
+    *current.lock().unwrap() = Arc::new(next);
+    assert!(render_pod_metrics(&state, "llm", "qwen-new", None).is_ok());
+    let after = rate_of(&state, "qwen-a");
+    assert!(
+        after < before,
+        "one more ready pod: qwen-a's share drops ({before} → {after})"
+    );
+
+    *current.lock().unwrap() = Arc::new(objects);
+    assert_eq!(
+        render_pod_metrics(&state, "llm", "qwen-new", None).unwrap_err(),
+        MetricsUnavailable::NoSuchPod("qwen-new".into())
     );
 }
