@@ -15,7 +15,8 @@
 //! simulation's: `instance` keeps the pod address, then `__address__` becomes the metrics listener
 //! and `__metrics_path__` is `/pods/<ns>/<pod>/metrics`.
 //!
-//! Simplified: every job scrapes over plain HTTP every 1 s (the monitor's `scheme`, `tlsConfig`,
+//! Simplified: every job scrapes over plain HTTP every 1 s or at the interval the caller chooses
+//! ([`scrape_config_every`]; the monitor's `scheme`, `tlsConfig`,
 //! `authorization`, `interval` are not applied); `jobLabel`/`podTargetLabels`/`targetLabels`,
 //! `sampleLimit` and `params` are ignored.
 
@@ -27,7 +28,8 @@ use serde_json::{Map, Value, json};
 
 use crate::traffic::{pod_ready, selector_matches};
 
-/// Scrape and rule evaluation interval of the simulated Prometheus.
+/// Scrape and rule evaluation interval of the simulated Prometheus (the default; see
+/// [`scrape_config_every`] for another).
 pub const SCRAPE_INTERVAL: &str = "1s";
 
 fn s<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
@@ -623,6 +625,46 @@ pub fn scrape_config(objects: &[Value], listener: &str) -> Value {
 /// [`scrape_config`] as the text of a `prometheus.yml` (JSON is valid YAML).
 pub fn scrape_config_yaml(objects: &[Value], listener: &str) -> String {
     serde_json::to_string_pretty(&scrape_config(objects, listener)).unwrap_or_default()
+}
+
+/// Prometheus' duration syntax for `d` (whole milliseconds, at least 1 ms).
+pub fn prometheus_duration(d: Duration) -> String {
+    let ms = d.as_millis().max(1);
+    if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+/// [`scrape_config`] with every job, the global default and rule evaluation at `interval`
+/// instead of [`SCRAPE_INTERVAL`] (the scrape timeout stays at most 10 s, as Prometheus requires
+/// it not to exceed the interval).
+pub fn scrape_config_every(objects: &[Value], listener: &str, interval: Duration) -> Value {
+    let mut config = scrape_config(objects, listener);
+    let every = prometheus_duration(interval);
+    let timeout = prometheus_duration(interval.min(Duration::from_secs(10)));
+    if let Some(global) = config.get_mut("global").and_then(Value::as_object_mut) {
+        global.insert("scrape_interval".into(), json!(every));
+        global.insert("scrape_timeout".into(), json!(timeout));
+        global.insert("evaluation_interval".into(), json!(every));
+    }
+    if let Some(jobs) = config
+        .get_mut("scrape_configs")
+        .and_then(Value::as_array_mut)
+    {
+        for job in jobs.iter_mut().filter_map(Value::as_object_mut) {
+            job.insert("scrape_interval".into(), json!(every));
+            job.insert("scrape_timeout".into(), json!(timeout));
+        }
+    }
+    config
+}
+
+/// [`scrape_config_every`] as the text of a `prometheus.yml`.
+pub fn scrape_config_yaml_every(objects: &[Value], listener: &str, interval: Duration) -> String {
+    serde_json::to_string_pretty(&scrape_config_every(objects, listener, interval))
+        .unwrap_or_default()
 }
 
 /// Errors of the Prometheus process.

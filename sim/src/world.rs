@@ -59,7 +59,17 @@ pub struct World {
 }
 
 impl World {
+    /// Starts the cluster (and, when asked, its monitoring stack scraping every second).
     pub async fn start(opts: WorldOptions) -> Result<World, SimError> {
+        Self::start_scraping_every(opts, crate::metrics::DEFAULT_SCRAPE_INTERVAL).await
+    }
+
+    /// [`World::start`] with Prometheus scraping every `scrape_interval` (the benchmark uses a
+    /// longer interval so that `large`'s 1,300 pods do not load the machine it measures on).
+    pub async fn start_scraping_every(
+        opts: WorldOptions,
+        scrape_interval: Duration,
+    ) -> Result<World, SimError> {
         crate::tls::ensure_crypto_provider();
         let store_slot: Arc<OnceLock<StoreHandle>> = Arc::new(OnceLock::new());
         let started = Instant::now();
@@ -120,7 +130,7 @@ impl World {
         let authorizer = Arc::new(RbacAuthorizer {
             store: world.cluster.store(),
         });
-        let stack = MonitoringStack::start(state, authorizer)
+        let stack = MonitoringStack::start_scraping_every(state, authorizer, scrape_interval)
             .await
             .map_err(|e| SimError::Monitoring(e.to_string()))?;
         let stack = Arc::new(stack);

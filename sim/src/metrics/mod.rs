@@ -21,7 +21,7 @@ pub use listener::{
     METRICS_CONTENT_TYPE, MetricsState, MetricsUnavailable, ObjectSource, cached_object_source,
     metrics_router, render_pod_metrics,
 };
-pub use stack::MonitoringStack;
+pub use stack::{DEFAULT_SCRAPE_INTERVAL, MonitoringStack};
 
 use serde_json::Value;
 

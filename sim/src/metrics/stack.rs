@@ -8,12 +8,16 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
 use super::{MetricsState, metrics_router};
-use crate::prometheus::{PrometheusError, PrometheusProcess, scrape_config_yaml};
+use crate::prometheus::{PrometheusError, PrometheusProcess, scrape_config_yaml_every};
 use crate::thanos::{ThanosAuthorizer, ThanosFront};
+
+/// How often Prometheus scrapes unless told otherwise ([`crate::prometheus::SCRAPE_INTERVAL`]).
+pub const DEFAULT_SCRAPE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Running listeners + Prometheus; see the module docs.
 pub struct MonitoringStack {
@@ -26,6 +30,7 @@ pub struct MonitoringStack {
     pub prometheus: PrometheusProcess,
     pub front: ThanosFront,
     state: MetricsState,
+    interval: Duration,
     config: Mutex<String>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -54,13 +59,25 @@ async fn serve(
 }
 
 impl MonitoringStack {
-    /// Starts the listeners and Prometheus (fails with an install hint when `prometheus` is missing).
+    /// Starts the listeners and Prometheus (fails with an install hint when `prometheus` is
+    /// missing), scraping every [`DEFAULT_SCRAPE_INTERVAL`].
     pub async fn start(
         state: MetricsState,
         authorizer: Arc<dyn ThanosAuthorizer>,
     ) -> Result<Self, PrometheusError> {
+        Self::start_scraping_every(state, authorizer, DEFAULT_SCRAPE_INTERVAL).await
+    }
+
+    /// [`MonitoringStack::start`] with Prometheus scraping every `interval`: longer intervals
+    /// keep a cluster of over a thousand pods (`large`) from saturating a small machine.
+    pub async fn start_scraping_every(
+        state: MetricsState,
+        authorizer: Arc<dyn ThanosAuthorizer>,
+        interval: Duration,
+    ) -> Result<Self, PrometheusError> {
         let (metrics_addr, metrics_task) = serve(metrics_router(state.clone()), "metrics").await?;
-        let config = scrape_config_yaml(&(state.objects)(), &metrics_addr.to_string());
+        let config =
+            scrape_config_yaml_every(&(state.objects)(), &metrics_addr.to_string(), interval);
         let prometheus = PrometheusProcess::start(&config).await?;
         let front = ThanosFront::new(prometheus.url(), authorizer);
         let (web_addr, web_task) = serve(front.web_router(), "thanos web").await?;
@@ -72,6 +89,7 @@ impl MonitoringStack {
             prometheus,
             front,
             state,
+            interval,
             config: Mutex::new(config),
             tasks: vec![metrics_task, web_task, tenancy_task],
         })
@@ -79,7 +97,11 @@ impl MonitoringStack {
 
     /// Regenerates the scrape configuration; reloads Prometheus and returns `true` if it changed.
     pub async fn refresh(&self) -> Result<bool, PrometheusError> {
-        let config = scrape_config_yaml(&(self.state.objects)(), &self.metrics_addr.to_string());
+        let config = scrape_config_yaml_every(
+            &(self.state.objects)(),
+            &self.metrics_addr.to_string(),
+            self.interval,
+        );
         let changed = {
             let current = self.config.lock().unwrap_or_else(|p| p.into_inner());
             *current != config

@@ -189,3 +189,33 @@ fn missing_binary_is_an_install_hint_not_a_skip() {
         "prometheus is not installed — apt-get install prometheus"
     );
 }
+
+#[test]
+fn a_chosen_scrape_interval_reaches_every_job() {
+    assert_eq!(prometheus_duration(Duration::from_secs(5)), "5s");
+    assert_eq!(prometheus_duration(Duration::from_millis(1500)), "1500ms");
+    assert_eq!(prometheus_duration(Duration::ZERO), "1ms");
+    let config = scrape_config_every(&objects(true), "127.0.0.1:9", Duration::from_secs(30));
+    assert_eq!(config["global"]["scrape_interval"], "30s");
+    assert_eq!(config["global"]["evaluation_interval"], "30s");
+    assert_eq!(config["global"]["scrape_timeout"], "10s");
+    let jobs = jobs(&config);
+    assert!(!jobs.is_empty());
+    for job in jobs {
+        assert_eq!(job["scrape_interval"], "30s", "{job}");
+        assert_eq!(job["scrape_timeout"], "10s", "{job}");
+    }
+    // Everything else is the default configuration.
+    let mut default = scrape_config(&objects(true), "127.0.0.1:9");
+    let mut every = scrape_config_every(&objects(true), "127.0.0.1:9", Duration::from_secs(1));
+    for c in [&mut default, &mut every] {
+        c["global"]["scrape_interval"] = json!(null);
+        c["global"]["scrape_timeout"] = json!(null);
+        c["global"]["evaluation_interval"] = json!(null);
+        for job in c["scrape_configs"].as_array_mut().unwrap() {
+            job["scrape_interval"] = json!(null);
+            job["scrape_timeout"] = json!(null);
+        }
+    }
+    assert_eq!(default, every);
+}

@@ -7,14 +7,14 @@
 //! every request of the cluster: the API server's and the Thanos Route's.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use llmd_sim::SimOptions;
 use llmd_sim::world::{World, WorldOptions};
 use serde_json::Value;
 
-use crate::child::{self, ChildRun};
+use crate::child::{ChildRun, Spawner, Spec};
 use crate::depth::{Interval, sequential_depth};
 
 /// What one run of one command cost, as the servers saw it.
@@ -45,22 +45,46 @@ pub struct Bench {
     kubeconfig: PathBuf,
 }
 
-/// The programs a measurement runs.
-#[derive(Debug, Clone)]
+/// The programs a measurement runs, and the spawner that runs them.
+#[derive(Clone)]
 pub struct Programs {
     pub plugin: PathBuf,
     pub kubectl: PathBuf,
+    pub spawner: Arc<Mutex<Spawner>>,
 }
+
+impl Programs {
+    /// Runs `specs` one after the other through the spawner (off the async runtime's threads).
+    pub async fn run_all(&self, specs: Vec<Spec>) -> Result<Vec<ChildRun>, String> {
+        let spawner = self.spawner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut spawner = spawner.lock().unwrap_or_else(|p| p.into_inner());
+            specs.iter().map(|spec| spawner.run(spec)).collect()
+        })
+        .await
+        .map_err(|e| format!("measurement thread: {e}"))?
+    }
+}
+
+/// The scrape interval of the bench's Prometheus. OpenShift's user-workload monitors default to
+/// 30 s; the simulator's 1 s makes `large` (1,300 pods, ~250 series each) ingest ~300,000
+/// samples a second and scan 300 samples per series per 5-minute rate — enough to saturate the
+/// 2-core machines this runs on and to turn every query into seconds. 5 s keeps the load small
+/// and `stats`' 5-minute window well filled, and Prometheus has scraped twice within ~15 s.
+pub const SCRAPE_INTERVAL: Duration = Duration::from_secs(5);
 
 impl Bench {
     /// Starts `scenario` with monitoring on.
     pub async fn start(scenario: &'static str) -> Result<Bench, String> {
         let fixtures = llmd_sim::scenarios::fixtures(scenario)
             .ok_or_else(|| format!("no scenario named {scenario}"))?;
-        let world = World::start(WorldOptions {
-            sim: SimOptions::new(fixtures),
-            monitoring: true,
-        })
+        let world = World::start_scraping_every(
+            WorldOptions {
+                sim: SimOptions::new(fixtures),
+                monitoring: true,
+            },
+            SCRAPE_INTERVAL,
+        )
         .await
         .map_err(|e| format!("starting scenario {scenario}: {e}"))?;
         let dir = tempfile::Builder::new()
@@ -98,26 +122,23 @@ impl Bench {
     }
 
     /// `kubectl-llmd --kubeconfig K ARGS…`, isolated from the caller's environment.
-    pub fn plugin(&self, programs: &Programs, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&programs.plugin);
-        cmd.arg("--kubeconfig").arg(&self.kubeconfig).args(args);
-        self.isolate(&mut cmd);
-        cmd
+    pub fn plugin(&self, programs: &Programs, args: &[&str]) -> Spec {
+        self.isolate(Spec::new(&programs.plugin), args)
     }
 
     /// `kubectl --kubeconfig K ARGS…`, isolated the same way (its discovery cache under our HOME).
-    pub fn kubectl(&self, programs: &Programs, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&programs.kubectl);
-        cmd.arg("--kubeconfig").arg(&self.kubeconfig).args(args);
-        self.isolate(&mut cmd);
-        cmd
+    pub fn kubectl(&self, programs: &Programs, args: &[&str]) -> Spec {
+        self.isolate(Spec::new(&programs.kubectl), args)
     }
 
-    fn isolate(&self, cmd: &mut Command) {
-        cmd.env_remove("KUBECONFIG")
+    fn isolate(&self, spec: Spec, args: &[&str]) -> Spec {
+        spec.arg("--kubeconfig")
+            .arg(self.kubeconfig.to_string_lossy())
+            .args(args.iter().copied())
+            .env_remove("KUBECONFIG")
             .env_remove("OC_LLMD_PROMETHEUS_TOKEN")
-            .env("HOME", self.home())
-            .env("NO_COLOR", "1");
+            .env("HOME", self.home().to_string_lossy())
+            .env("NO_COLOR", "1")
     }
 
     fn clear_logs(&self) {
@@ -132,21 +153,12 @@ impl Bench {
     /// all of them. `ok` decides which exit codes are expected.
     pub async fn measure(
         &self,
-        commands: Vec<Command>,
+        programs: &Programs,
+        commands: Vec<Spec>,
         ok: fn(Option<i32>) -> bool,
     ) -> Result<Sample, String> {
         self.clear_logs();
-        let runs: Vec<ChildRun> = tokio::task::spawn_blocking(move || {
-            commands
-                .into_iter()
-                .map(|cmd| {
-                    let program = cmd.get_program().to_string_lossy().to_string();
-                    child::run(cmd).map_err(|e| format!("running {program}: {e}"))
-                })
-                .collect::<Result<Vec<_>, String>>()
-        })
-        .await
-        .map_err(|e| format!("measurement thread: {e}"))??;
+        let runs = programs.run_all(commands).await?;
         let log = self.world.cluster.request_log();
         let intervals: Vec<Interval> = log
             .iter()
@@ -181,11 +193,12 @@ impl Bench {
     /// Untimed: fills kubectl's discovery cache under our HOME, so the baseline is measured the
     /// way a user who has used kubectl on this cluster before runs it (the fastest kubectl gets).
     pub async fn warm_kubectl(&self, programs: &Programs) -> Result<(), String> {
-        let cmd = self.kubectl(programs, &["api-resources"]);
-        let run = tokio::task::spawn_blocking(move || child::run(cmd))
-            .await
-            .map_err(|e| format!("kubectl thread: {e}"))?
-            .map_err(|e| format!("running kubectl: {e}"))?;
+        let runs = programs
+            .run_all(vec![self.kubectl(programs, &["api-resources"])])
+            .await?;
+        let Some(run) = runs.first() else {
+            return Err("kubectl api-resources did not run".into());
+        };
         if run.code != Some(0) {
             return Err(format!(
                 "kubectl api-resources failed on {}: {}",

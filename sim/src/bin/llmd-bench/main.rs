@@ -30,10 +30,11 @@ mod cluster;
 mod depth;
 mod report;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use child::{Spawner, Spec};
 use cluster::{Bench, Programs, Sample};
 use report::{Command as Cmd, JsonReport, Row, Startup};
 
@@ -161,7 +162,7 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn programs(args: &Args) -> Result<Programs, String> {
+fn programs(args: &Args, spawner: Spawner) -> Result<Programs, String> {
     let plugin = match &args.plugin {
         Some(p) => p.clone(),
         None => std::env::current_exe()
@@ -181,38 +182,52 @@ fn programs(args: &Args) -> Result<Programs, String> {
     };
     llmd_sim::prometheus::locate_prometheus()
         .map_err(|e| format!("{e} (stats needs a real Prometheus)"))?;
-    Ok(Programs { plugin, kubectl })
+    Ok(Programs {
+        plugin,
+        kubectl,
+        spawner: Arc::new(Mutex::new(spawner)),
+    })
 }
 
 /// `kubectl-llmd version`: warm-ups, then the median wall of `runs` runs.
-fn measure_startup(plugin: &Path, runs: usize) -> Result<Startup, String> {
-    let mut walls = Vec::new();
-    for i in 0..runs + 3 {
-        let mut cmd = Command::new(plugin);
-        cmd.arg("version").env("NO_COLOR", "1");
-        let run = child::run(cmd).map_err(|e| format!("running {}: {e}", plugin.display()))?;
-        if run.code != Some(0) {
-            return Err(format!("kubectl-llmd version failed: {}", run.first_line()));
-        }
-        if i >= 3 {
-            walls.push(run.wall.as_secs_f64() * 1000.0);
-        }
+async fn measure_startup(programs: &Programs, runs: usize) -> Result<Startup, String> {
+    let spec = Spec::new(&programs.plugin)
+        .arg("version")
+        .env("NO_COLOR", "1");
+    let all = programs.run_all(vec![spec; runs + 3]).await?;
+    if let Some(failed) = all.iter().find(|r| r.code != Some(0)) {
+        return Err(format!(
+            "kubectl-llmd version failed: {}",
+            failed.first_line()
+        ));
     }
+    let walls: Vec<f64> = all[3..]
+        .iter()
+        .map(|r| r.wall.as_secs_f64() * 1000.0)
+        .collect();
     Ok(Startup {
         median_ms: depth::median(&walls).unwrap_or(f64::NAN),
         runs,
     })
 }
 
+/// The smallest peak RSS a child can report through the spawner (a `true` process), MiB.
+async fn rss_floor(programs: &Programs) -> Result<f64, String> {
+    let true_path = find_on_path("true").ok_or("`true` is not on PATH")?;
+    let runs = programs.run_all(vec![Spec::new(true_path)]).await?;
+    Ok(runs.first().map_or(0, |r| r.peak_rss_kib) as f64 / 1024.0)
+}
+
 async fn repeat(
     bench: &Bench,
+    programs: &Programs,
     runs: usize,
-    commands: impl Fn() -> Vec<Command>,
+    commands: impl Fn() -> Vec<Spec>,
     ok: fn(Option<i32>) -> bool,
 ) -> Result<Vec<Sample>, String> {
     let mut samples = Vec::new();
     for _ in 0..runs {
-        samples.push(bench.measure(commands(), ok).await?);
+        samples.push(bench.measure(programs, commands(), ok).await?);
     }
     Ok(samples)
 }
@@ -236,6 +251,7 @@ async fn measure_scenario(
         bench.set_latency(Duration::from_millis(latency));
         let doctor = repeat(
             &bench,
+            programs,
             plan.runs,
             || vec![bench.plugin(programs, &["doctor", "-A"])],
             doctor_ok,
@@ -244,6 +260,7 @@ async fn measure_scenario(
         rows.push(Row::from_samples(Cmd::Doctor, scenario, latency, &doctor));
         let stats = repeat(
             &bench,
+            programs,
             plan.runs,
             || vec![bench.plugin(programs, &["stats", "-A"])],
             stats_ok,
@@ -252,6 +269,7 @@ async fn measure_scenario(
         rows.push(Row::from_samples(Cmd::Stats, scenario, latency, &stats));
         let kubectl = repeat(
             &bench,
+            programs,
             plan.runs,
             || {
                 baseline::QUESTIONS
@@ -295,7 +313,7 @@ async fn measure_install(
         INSTALL_TIMEOUT,
     ];
     let fresh = bench
-        .measure(vec![bench.plugin(programs, &args)], install_ok)
+        .measure(programs, vec![bench.plugin(programs, &args)], install_ok)
         .await?;
     rows.push(Row::from_samples(
         Cmd::InstallFresh,
@@ -304,7 +322,7 @@ async fn measure_install(
         &[fresh],
     ));
     let rerun = bench
-        .measure(vec![bench.plugin(programs, &args)], install_ok)
+        .measure(programs, vec![bench.plugin(programs, &args)], install_ok)
         .await?;
     rows.push(Row::from_samples(
         Cmd::InstallRerun,
@@ -319,17 +337,15 @@ async fn measure_install(
     Ok(())
 }
 
-async fn run(args: &Args) -> Result<bool, String> {
+async fn run(args: &Args, spawner: Spawner) -> Result<bool, String> {
     let begun = Instant::now();
     let plan = Plan::new(args.short, args.runs);
-    let programs = programs(args)?;
-    let startup = {
-        let plugin = programs.plugin.clone();
-        let runs = plan.startup_runs;
-        tokio::task::spawn_blocking(move || measure_startup(&plugin, runs))
-            .await
-            .map_err(|e| format!("start-up thread: {e}"))??
-    };
+    let programs = programs(args, spawner)?;
+    let floor = rss_floor(&programs).await?;
+    progress(&format!(
+        "peak RSS floor through the spawner (a `true` process): {floor:.1} MiB"
+    ));
+    let startup = measure_startup(&programs, plan.startup_runs).await?;
     let mut rows = Vec::new();
     for &scenario in plan.scenarios {
         measure_scenario(scenario, &plan, &programs, &mut rows).await?;
@@ -367,6 +383,24 @@ async fn run(args: &Args) -> Result<bool, String> {
 }
 
 fn main() -> std::process::ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("--spawner") {
+        let stdin = std::io::stdin().lock();
+        return match child::serve_spawner(stdin, std::io::stdout().lock()) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("llmd-bench spawner: {e}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
+    // First, while this process is still small: see `child` for why children are spawned there.
+    let spawner = match std::env::current_exe().and_then(|exe| Spawner::start(&exe)) {
+        Ok(spawner) => spawner,
+        Err(e) => {
+            eprintln!("error: starting the spawner: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(args) => args,
@@ -394,7 +428,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(&args)) {
+    match runtime.block_on(run(&args, spawner)) {
         Ok(true) => std::process::ExitCode::SUCCESS,
         Ok(false) => std::process::ExitCode::from(1),
         Err(e) => {
