@@ -66,12 +66,19 @@ impl Programs {
     }
 }
 
-/// The scrape interval of the bench's Prometheus. OpenShift's user-workload monitors default to
-/// 30 s; the simulator's 1 s makes `large` (1,300 pods, ~250 series each) ingest ~300,000
-/// samples a second and scan 300 samples per series per 5-minute rate — enough to saturate the
-/// 2-core machines this runs on and to turn every query into seconds. 5 s keeps the load small
-/// and `stats`' 5-minute window well filled, and Prometheus has scraped twice within ~15 s.
-pub const SCRAPE_INTERVAL: Duration = Duration::from_secs(5);
+/// The scrape interval of the bench's Prometheus for a scenario. OpenShift's user-workload
+/// monitors default to 30 s. The simulator's 1 s is fine for the small scenarios, but on `large`
+/// (1,300 pods, ~250 series each) it makes Prometheus ingest ~300,000 samples a second and scan
+/// 300 samples per series for every 5-minute rate — enough to saturate the 2-core machines this
+/// runs on and turn each query into seconds. 15 s keeps that load small; Prometheus has scraped
+/// every target twice ~35 s after start.
+pub fn scrape_interval(scenario: &str) -> Duration {
+    if scenario == "large" {
+        Duration::from_secs(15)
+    } else {
+        llmd_sim::metrics::DEFAULT_SCRAPE_INTERVAL
+    }
+}
 
 impl Bench {
     /// Starts `scenario` with monitoring on.
@@ -83,7 +90,7 @@ impl Bench {
                 sim: SimOptions::new(fixtures),
                 monitoring: true,
             },
-            SCRAPE_INTERVAL,
+            scrape_interval(scenario),
         )
         .await
         .map_err(|e| format!("starting scenario {scenario}: {e}"))?;
