@@ -244,7 +244,7 @@ pub fn evaluate(rows: &[Row], startup: Option<Startup>) -> Vec<Target> {
         None => missing(name, "version start-up"),
     });
 
-    let name = "doctor on large: peak RSS <= 40 MB";
+    let name = "doctor on large: peak RSS <= 40 MiB";
     let large: Vec<&Row> = rows
         .iter()
         .filter(|r| r.command == Command::Doctor && r.scenario == "large")
