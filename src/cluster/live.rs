@@ -2,7 +2,9 @@
 //! metrics — which vLLM/EPP names exist, how many series each pod has, and request rates on the
 //! EPP and vLLM sides. Three requests after one naming probe, whatever the cluster size.
 //!
-//! Failure to reach Thanos is not a doctor error: the live checks are `skipped` with the reason.
+//! [`fetch`] asks Thanos (it needs no snapshot, so doctor runs it beside the cluster gather);
+//! [`apply`] relates the answers to the snapshot's services. Failure to reach Thanos is not a
+//! doctor error: the live checks are `skipped` with the reason.
 
 use std::collections::BTreeMap;
 
@@ -17,17 +19,21 @@ use crate::prom::{PromClient, QueryData, detect_naming, endpoint};
 /// Rate window for the live checks: short enough to reflect "now", long enough for 2+ scrapes.
 const WINDOW: &str = "2m";
 
-/// Fill `snap.live` (or `snap.live_reason` when Thanos cannot answer).
-pub async fn gather(
-    snap: &mut Snapshot,
-    cluster: &Cluster,
-    global: &GlobalArgs,
-    prom: &PromArgs,
-    scope: &Scope,
-) {
-    match facts(snap, cluster, global, prom, scope).await {
-        Ok(live) => {
-            snap.live = Some(live);
+/// What Thanos answered, before its series are related to the snapshot's services. [`fetch`]
+/// needs no snapshot, so doctor runs it concurrently with the cluster gather.
+#[derive(Debug)]
+pub struct Fetched {
+    live: LiveFacts,
+    /// The detected naming and the vLLM / EPP rate answers (`None`: that concept has no series
+    /// name in this naming); absent when no vLLM/EPP series exist.
+    rates: Option<(Naming, Option<QueryData>, Option<QueryData>)>,
+}
+
+/// Record what [`fetch`] found (or why it found nothing) in the snapshot.
+pub fn apply(snap: &mut Snapshot, fetched: Result<Fetched, String>) {
+    match fetched {
+        Ok(fetched) => {
+            snap.live = Some(relate(snap, fetched));
             snap.live_reason = None;
         }
         Err(reason) => {
@@ -37,13 +43,14 @@ pub async fn gather(
     }
 }
 
-async fn facts(
-    snap: &Snapshot,
+/// Ask Thanos (through its Route, or `--prometheus-url`): the metric names, the naming, then
+/// series per pod and the request rates in one concurrent batch.
+pub async fn fetch(
     cluster: &Cluster,
     global: &GlobalArgs,
     prom: &PromArgs,
     scope: &Scope,
-) -> Result<LiveFacts, String> {
+) -> Result<Fetched, String> {
     let endpoint = match &prom.prometheus_url {
         Some(url) => endpoint::from_url(url, prom, global).await,
         None => endpoint::from_route(cluster, prom, global).await,
@@ -67,7 +74,7 @@ async fn facts(
         ..Default::default()
     };
     let Some(detected) = detect_naming(&client, ns).await.ok().flatten() else {
-        return Ok(live);
+        return Ok(Fetched { live, rates: None });
     };
     let n = detected.naming;
     let per_pod = format!(
@@ -109,17 +116,31 @@ async fn facts(
                 .insert(format!("{ns}/{pod}"), s.1 as u64);
         }
     }
+    let vllm = vllm.map_err(|e| e.message)?.map(complete).transpose()?;
+    let epp = epp.map_err(|e| e.message)?.map(complete).transpose()?;
+    Ok(Fetched {
+        live,
+        rates: Some((n, vllm, epp)),
+    })
+}
+
+/// Pure: the request rates keyed by the snapshot's LLMInferenceServices.
+fn relate(snap: &Snapshot, fetched: Fetched) -> LiveFacts {
+    let mut live = fetched.live;
+    let Some((n, vllm, epp)) = fetched.rates else {
+        return live;
+    };
     let keys = ServiceKeys::new(snap, &n);
-    if let Some(answer) = vllm.map_err(|e| e.message)? {
-        for (labels, value) in vector(complete(answer)?) {
+    if let Some(answer) = vllm {
+        for (labels, value) in vector(answer) {
             if let (Some(key), Some(pod)) = (keys.key(&labels), labels.get("pod")) {
                 let rates = live.request_rates.entry(key).or_default();
                 *rates.vllm_per_second.entry(pod.clone()).or_default() += value;
             }
         }
     }
-    if let Some(answer) = epp.map_err(|e| e.message)? {
-        for (labels, value) in vector(complete(answer)?) {
+    if let Some(answer) = epp {
+        for (labels, value) in vector(answer) {
             if let Some(key) = keys.key(&labels) {
                 let rates: &mut RequestRates = live.request_rates.entry(key).or_default();
                 *rates.epp_per_second.get_or_insert(0.0) += value;
@@ -128,7 +149,7 @@ async fn facts(
     }
     // A service without EPP request series keeps `epp_per_second: None`: whether that means "the
     // EPP counted nothing" or "the EPP is not scraped" is the check's call (series_per_pod).
-    Ok(live)
+    live
 }
 
 /// The data of a complete answer. A partial one (Thanos lost a store) would make present series

@@ -1,4 +1,5 @@
-//! `oc llmd doctor`: connect, probe reachability, gather one snapshot, run the checks, render.
+//! `oc llmd doctor`: connect, then probe reachability, gather one snapshot and ask Thanos — all
+//! concurrently — run the checks, render.
 //!
 //! Read-only: the only POSTs are SelfSubjectAccessReviews, and with `--probe` the bounded test
 //! completions through the gateways ([`crate::cluster::probe`]). Exit codes: 0 when no error (and no
@@ -30,7 +31,15 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
     let fail_on_warn = args.fail_on == Some(FailOn::Warn);
     let started = Instant::now();
     let cluster = kube::connect(global).await?;
-    let version = match cluster.client.apiserver_version().await {
+    let scope = Scope::resolve(global, &cluster.default_namespace, true);
+    // One round of concurrent requests: the reachability probe, the whole cluster gather and the
+    // live Thanos facts (which need no snapshot until they are related to it).
+    let (version, snap, live) = futures::join!(
+        cluster.client.apiserver_version(),
+        gather::gather(&cluster, &scope, None),
+        crate::cluster::live::fetch(&cluster, global, &args.prom, &scope),
+    );
+    let version = match version {
         Ok(info) => info.git_version,
         Err(e) => {
             let err = kube::map_kube_error(e, "get", "/version", &cluster.server);
@@ -48,9 +57,9 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs) -> Result<ExitCode> {
             return Err(out);
         }
     };
-    let scope = Scope::resolve(global, &cluster.default_namespace, true);
-    let mut snap = gather::gather(&cluster, &scope, Some(version)).await;
-    crate::cluster::live::gather(&mut snap, &cluster, global, &args.prom, &scope).await;
+    let mut snap = snap;
+    snap.cluster.kubernetes_version = Some(version);
+    crate::cluster::live::apply(&mut snap, live);
     if selection.probes() {
         let options = probe::ProbeOptions {
             addresses: probe_addresses,
