@@ -237,10 +237,9 @@ pub async fn gather(
 
 /// One shared list's outcome (a list that was not run counts as failed).
 fn shared_list(shared: &BTreeMap<String, Listed>, key: &str) -> Listed {
-    shared
-        .get(key)
-        .cloned()
-        .unwrap_or_else(|| Listed::Failed(Error::failed(format!("internal: list {key} was not run"))))
+    shared.get(key).cloned().unwrap_or_else(|| {
+        Listed::Failed(Error::failed(format!("internal: list {key} was not run")))
+    })
 }
 
 /// A list by name (field selector) as a GET: the one object, none, or the failure.
