@@ -37,6 +37,14 @@ pub struct MetricsState {
     by_namespace: Arc<Mutex<Option<NamespaceIndex>>>,
 }
 
+/// Objects outside a pod's namespace that its metrics still depend on: what [`crate::wiring`]
+/// reads to decide whether the gateway reaches the EPP.
+fn shared_for_wiring(o: &Value) -> bool {
+    let kind = o.get("kind").and_then(Value::as_str);
+    matches!(kind, Some("EnvoyFilter" | "Gateway" | "Istio"))
+        || o.pointer("/metadata/labels/app").and_then(Value::as_str) == Some("istiod")
+}
+
 /// One object snapshot split by namespace; `snapshot` identifies it (same `Arc` = same objects).
 struct NamespaceIndex {
     snapshot: Arc<Vec<Value>>,
@@ -64,6 +72,10 @@ impl MetricsState {
             .as_ref()
             .is_some_and(|index| Arc::ptr_eq(&index.snapshot, &snapshot));
         if !current {
+            // The gateway wiring a pod's EPP depends on (crate::wiring) lives elsewhere: the
+            // cluster-scoped Istio CR, istiod, Gateways and EnvoyFilters in the gateway's
+            // namespace. Every namespace's view carries those shared objects too.
+            let shared: Vec<&Value> = snapshot.iter().filter(|o| shared_for_wiring(o)).collect();
             let mut namespaces: HashMap<String, Vec<Value>> = HashMap::new();
             for o in snapshot.iter() {
                 if let Some(ns) = o.pointer("/metadata/namespace").and_then(Value::as_str) {
@@ -72,6 +84,17 @@ impl MetricsState {
                         .or_default()
                         .push(o.clone());
                 }
+            }
+            for (ns, objects) in namespaces.iter_mut() {
+                objects.extend(
+                    shared
+                        .iter()
+                        .filter(|o| {
+                            o.pointer("/metadata/namespace").and_then(Value::as_str)
+                                != Some(ns.as_str())
+                        })
+                        .map(|o| (*o).clone()),
+                );
             }
             *guard = Some(NamespaceIndex {
                 snapshot,
