@@ -82,11 +82,20 @@ async fn thanos_faults_for_stats_and_doctor() {
     let sim = support::start("healthy", true).await;
     let stack = sim.world.monitoring.clone().expect("monitoring on");
     let host = sim.world.thanos_host.clone().unwrap();
-    stack
-        .prometheus
-        .wait_for_series("kserve_vllm:request_success_total", Duration::from_secs(30))
-        .await
-        .unwrap();
+    // Both families scraped at least twice (doctor's live rates need two samples).
+    for family in [
+        "kserve_vllm:request_success_total",
+        "(kserve_)?inference_model_request_total",
+    ] {
+        stack
+            .prometheus
+            .wait_for_series(
+                &format!("count_over_time({{__name__=~\"{family}\"}}[1m]) >= 2"),
+                Duration::from_secs(30),
+            )
+            .await
+            .unwrap();
+    }
     let doctor = [
         "doctor",
         "-o",
