@@ -37,38 +37,15 @@ use std::time::{Duration, Instant};
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject};
 use llmd_sim::{FaultAction, FaultRule, Faults};
 use serde_json::Value;
+use support::text;
 
 const ADMIN_TOKEN: &str = "admin-token";
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// Exit `code`, `error: …` containing `needle` on the first stderr line, at most one `hint:`
 /// line after it, and no panic.
 #[track_caller]
 fn assert_error(o: &Output, code: i32, needle: &str) {
-    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
-    assert_eq!(o.status.code(), Some(code), "{}", text(o));
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.is_empty()).collect();
-    let error_at = lines
-        .iter()
-        .position(|l| l.starts_with("error: "))
-        .unwrap_or_else(|| panic!("no `error:` line: {stderr}"));
-    let tail = &lines[error_at + 1..];
-    assert!(
-        tail.len() <= 1 && tail.iter().all(|l| l.starts_with("hint: ")),
-        "the error is not one line plus a hint: {stderr}"
-    );
-    assert!(
-        lines[error_at].contains(needle),
-        "{needle:?} not in {}",
-        lines[error_at]
-    );
+    support::assert_one_line_error("", o, code, needle);
     assert_no_panic(o);
 }
 

@@ -12,38 +12,15 @@ use std::time::{Duration, Instant};
 
 use llmd_sim::thanos::Faults;
 use serde_json::Value;
+use support::text;
 
 const LIVE: [&str; 3] = ["metric-names", "metrics-flowing", "epp-in-loop"];
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// Exit `code`; the last stderr lines are `error: …` (containing `needle`) and at most a hint;
 /// nothing unprintable, no panic, no token.
 #[track_caller]
 fn assert_error(case: &str, o: &Output, code: i32, needle: &str) {
-    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
-    assert_eq!(o.status.code(), Some(code), "{case}: {}", text(o));
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.is_empty()).collect();
-    let at = lines
-        .iter()
-        .position(|l| l.starts_with("error: "))
-        .unwrap_or_else(|| panic!("{case}: no error line: {stderr}"));
-    let tail = &lines[at + 1..];
-    assert!(
-        tail.len() <= 1 && tail.iter().all(|l| l.starts_with("hint: ")),
-        "{case}: {stderr}"
-    );
-    assert!(
-        lines[at].contains(needle),
-        "{case}: {needle:?} not in {}",
-        lines[at]
-    );
+    support::assert_one_line_error(&format!("{case}: "), o, code, needle);
     assert_clean(case, o);
 }
 

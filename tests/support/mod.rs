@@ -103,3 +103,35 @@ impl Sim {
         self.run_with(&self.kubeconfig_of(user), args).await
     }
 }
+
+/// Stdout then stderr of a finished command, for assertion messages.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Exit `code`, an `error: …` line on stderr containing `needle`, and at most one `hint:` line
+/// after it (the CLI's one-line failure contract). `context` prefixes the assertion messages.
+#[track_caller]
+pub fn assert_one_line_error(context: &str, o: &Output, code: i32, needle: &str) {
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(code), "{context}{}", text(o));
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.is_empty()).collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("{context}no `error:` line: {stderr}"));
+    let tail = &lines[at + 1..];
+    assert!(
+        tail.len() <= 1 && tail.iter().all(|l| l.starts_with("hint: ")),
+        "{context}the error is not one line plus a hint: {stderr}"
+    );
+    assert!(
+        lines[at].contains(needle),
+        "{context}{needle:?} not in {}",
+        lines[at]
+    );
+}
