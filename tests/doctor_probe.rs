@@ -104,8 +104,8 @@ async fn wait_for_epp_in_loop(sim: &support::Sim, want: &str, within: Duration) 
 
 fn enable_uwm(sim: &support::Sim) {
     let patch = r#"{"data":{"config.yaml":"enableUserWorkload: true\n"}}"#;
-    let out = std::process::Command::new("kubectl")
-        .args([
+    sim.kubectl(
+        &[
             "patch",
             "configmap",
             "cluster-monitoring-config",
@@ -115,16 +115,8 @@ fn enable_uwm(sim: &support::Sim) {
             "merge",
             "-p",
             patch,
-        ])
-        .arg("--kubeconfig")
-        .arg(&sim.kubeconfig)
-        .env("HOME", sim.dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        None,
     );
 }
 

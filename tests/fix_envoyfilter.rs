@@ -40,18 +40,10 @@ async fn seed_day0_fix_then_doctor_passes_and_remove_cleans_up() {
     assert!(String::from_utf8_lossy(&yaml.stderr).contains("workaround"));
     let file = sim.dir.path().join("ef.yaml");
     std::fs::write(&file, &yaml.stdout).unwrap();
-    let kubectl = std::process::Command::new("kubectl")
-        .args(["apply", "--server-side", "--dry-run=server", "-f"])
-        .arg(&file)
-        .arg("--kubeconfig")
-        .arg(&sim.kubeconfig)
-        .env("HOME", sim.dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        kubectl.status.success(),
-        "{}",
-        String::from_utf8_lossy(&kubectl.stderr)
+    let file = file.to_str().unwrap();
+    sim.kubectl(
+        &["apply", "--server-side", "--dry-run=server", "-f", file],
+        None,
     );
 
     let applied = sim.run(&["fix", "envoyfilter"]).await;

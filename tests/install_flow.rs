@@ -142,36 +142,6 @@ fn assert_no_secrets(sim: &Sim, ns: &str, outputs: &str) {
     }
 }
 
-/// Apply a manifest as cluster admin with the real kubectl (someone else's object).
-fn kubectl(sim: &Sim, args: &[&str], stdin: Option<&str>) {
-    use std::io::Write;
-    let mut child = std::process::Command::new("kubectl")
-        .args(args)
-        .arg("--kubeconfig")
-        .arg(&sim.kubeconfig)
-        .env("HOME", sim.dir.path())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "kubectl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn rv(sim: &Sim) -> u64 {
     sim.world.cluster.store().resource_version()
 }
@@ -292,8 +262,7 @@ async fn install_rerun_show_password_and_uninstall_keep_what_is_not_ours() {
     );
 
     // Foreign objects in our namespace: one with no labels, one with only our managed-by label.
-    kubectl(
-        &sim,
+    sim.kubectl(
         &["apply", "--server-side", "-f", "-"],
         Some(&format!(
             "apiVersion: {GRAFANA}/v1beta1\nkind: GrafanaDashboard\nmetadata:\n  name: team-dashboard\n  \
@@ -948,8 +917,7 @@ async fn objects_left_by_the_blog_script_are_named_not_clobbered() {
     );
 
     // After the user deletes the old datasource, the install goes through and adopts the Grafana.
-    kubectl(
-        &sim,
+    sim.kubectl(
         &["delete", "grafanadatasource", "thanos-querier", "-n", NS],
         None,
     );

@@ -111,18 +111,9 @@ async fn seed_day0_install_then_doctor_then_rerun_then_uninstall() {
     // A foreign object in our namespace survives uninstall; ours are gone.
     let foreign = sim.dir.path().join("foreign.yaml");
     std::fs::write(&foreign, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: not-ours\n  namespace: llm-d-monitoring\ndata:\n  a: b\n").unwrap();
-    let kubectl = std::process::Command::new("kubectl")
-        .args(["apply", "--server-side", "-f"])
-        .arg(&foreign)
-        .arg("--kubeconfig")
-        .arg(&sim.kubeconfig)
-        .env("HOME", sim.dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        kubectl.status.success(),
-        "{}",
-        String::from_utf8_lossy(&kubectl.stderr)
+    sim.kubectl(
+        &["apply", "--server-side", "-f", foreign.to_str().unwrap()],
+        None,
     );
     let uninstall = sim.run(&["uninstall-monitoring"]).await;
     assert_eq!(

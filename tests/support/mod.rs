@@ -93,6 +93,37 @@ impl Sim {
             .unwrap()
     }
 
+    /// Run the real `kubectl` as cluster admin on this cluster (`stdin` piped in when given, e.g.
+    /// `-f -`) and require success: someone else's edit, or proof that kubectl accepts an object.
+    pub fn kubectl(&self, args: &[&str], stdin: Option<&str>) {
+        use std::io::Write;
+        let mut child = Command::new("kubectl")
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .env("HOME", self.dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(text) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+        }
+        drop(child.stdin.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "kubectl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// The binary as scenario user `user` (its own kubeconfig, written by [`start_with`]).
     pub fn cmd_as(&self, user: &str) -> Command {
         self.cmd_with(&self.kubeconfig_of(user))
