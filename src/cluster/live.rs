@@ -1,6 +1,7 @@
 //! The live part of the snapshot: what Thanos Querier (or `--prometheus-url`) says about the
 //! metrics — which vLLM/EPP names exist, how many series each pod has, and request rates on the
-//! EPP and vLLM sides. Three requests after one naming probe, whatever the cluster size.
+//! EPP and vLLM sides. One metric-names request (which also decides the naming), then three
+//! concurrent queries, whatever the cluster size.
 //!
 //! [`fetch`] asks Thanos (it needs no snapshot, so doctor runs it beside the cluster gather);
 //! [`apply`] relates the answers to the snapshot's services. Failure to reach Thanos is not a
@@ -14,7 +15,7 @@ use crate::cli::{GlobalArgs, PromArgs};
 use crate::cluster::model::{LiveFacts, RequestRates, Snapshot};
 use crate::kube::{Cluster, Scope};
 use crate::metrics::{Concept, Naming, naming};
-use crate::prom::{PromClient, QueryData, detect_naming, endpoint};
+use crate::prom::{PromClient, QueryData, detected_from, endpoint};
 
 /// Rate window for the live checks: short enough to reflect "now", long enough for 2+ scrapes.
 const WINDOW: &str = "2m";
@@ -73,7 +74,8 @@ pub async fn fetch(
         metric_names: names,
         ..Default::default()
     };
-    let Some(detected) = detect_naming(&client, ns).await.ok().flatten() else {
+    // The names just listed are the detection's input: no second label-values round trip.
+    let Some(detected) = detected_from(&live.metric_names, Vec::new()) else {
         return Ok(Fetched { live, rates: None });
     };
     let n = detected.naming;

@@ -24,14 +24,17 @@ pub async fn detect_naming(
 ) -> Result<Option<Detected>> {
     let selector = naming::discovery_selector(namespace);
     let answer = client.metric_names(&[selector]).await?;
-    if answer.data.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(Detected {
-        naming: Naming::detect(&answer.data),
-        series_names: answer.data.len(),
-        warnings: answer.warnings,
-    }))
+    Ok(detected_from(&answer.data, answer.warnings))
+}
+
+/// Pure: the naming from the vLLM/EPP series names an answer to [`naming::discovery_selector`]
+/// listed (`None` when it listed none) — for callers that already asked.
+pub fn detected_from(names: &[String], warnings: Vec<String>) -> Option<Detected> {
+    (!names.is_empty()).then(|| Detected {
+        naming: Naming::detect(names),
+        series_names: names.len(),
+        warnings,
+    })
 }
 
 /// The error for "Prometheus holds no vLLM/EPP series" where a caller cannot go on without them.

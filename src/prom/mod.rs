@@ -9,6 +9,6 @@ pub mod naming_cache;
 pub mod response;
 
 pub use client::{PromClient, PromConfig, QueryLogEntry};
-pub use discover::{Detected, detect_naming, no_series_error};
+pub use discover::{Detected, detect_naming, detected_from, no_series_error};
 pub use naming_cache::{NamingCache, NamingKey};
 pub use response::{Labels, QueryData, RangeSeries, Response, Sample};
