@@ -125,19 +125,26 @@ fn find_string<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a str> {
     }
 }
 
-/// `outbound|<port>||<svc>.<ns>.svc.cluster.local` naming an existing Service port.
-fn real_cluster(objects: &[Value], cluster: &str) -> bool {
+/// The Service an Envoy cluster name points at: `outbound|PORT||SVC.NS.svc.cluster.local` →
+/// (port, namespace, name).
+fn cluster_target(cluster: &str) -> Option<(u64, &str, &str)> {
     let mut parts = cluster.split('|');
     let (Some("outbound"), Some(port), Some(_), Some(host)) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return false;
+        return None;
     };
-    let Ok(port) = port.parse::<u64>() else {
-        return false;
-    };
+    let port = port.parse::<u64>().ok()?;
     let mut labels = host.split('.');
     let (Some(svc), Some(ns)) = (labels.next(), labels.next()) else {
+        return None;
+    };
+    Some((port, ns, svc))
+}
+
+/// `outbound|<port>||<svc>.<ns>.svc.cluster.local` naming an existing Service port.
+fn real_cluster(objects: &[Value], cluster: &str) -> bool {
+    let Some((port, ns, svc)) = cluster_target(cluster) else {
         return false;
     };
     objects.iter().any(|o| {
@@ -150,6 +157,29 @@ fn real_cluster(objects: &[Value], cluster: &str) -> bool {
                         .any(|p| p.get("port").and_then(Value::as_u64) == Some(port))
                 })
     })
+}
+
+/// The Services (namespace, name) an object names as Envoy clusters anywhere in it: what an
+/// EnvoyFilter's wiring depends on, whichever namespace those Services live in.
+pub fn cluster_services(object: &Value) -> Vec<(String, String)> {
+    fn walk(v: &Value, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::String(s) => {
+                if let Some((_, ns, svc)) = cluster_target(s) {
+                    let key = (ns.to_string(), svc.to_string());
+                    if !out.contains(&key) {
+                        out.push(key);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            Value::Object(map) => map.values().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(object, &mut out);
+    out
 }
 
 /// The wiring of gateway `gw_ns/gw_name` given every object (see the module docs).

@@ -438,6 +438,16 @@ pub fn access_plan(scope: &Scope) -> Vec<AccessReview> {
 
 /// List with optional selectors, paginated; failures as data (like [`list::list`]).
 pub async fn list_request(cluster: &Cluster, req: &Request) -> Listed {
+    list_request_map(cluster, req, |item| serde_json::from_value(item).ok()).await
+}
+
+/// [`list_request`] keeping `keep(item)` of each object, decoded one at a time (see
+/// [`list::list_pages_map`]): the snapshot never holds a large list as JSON trees.
+pub async fn list_request_map<T>(
+    cluster: &Cluster,
+    req: &Request,
+    keep: impl FnMut(Value) -> Option<T>,
+) -> Listed<T> {
     let ar = req.resource.api_resource();
     let api: Api<DynamicObject> = match (&req.namespace, req.resource.namespaced) {
         (Some(ns), true) => Api::namespaced_with(cluster.client.clone(), ns, &ar),
@@ -450,7 +460,20 @@ pub async fn list_request(cluster: &Cluster, req: &Request) -> Listed {
     if let Some(f) = req.fields {
         params = params.fields(f);
     }
-    list::list_pages(&api, params, &req.resource.display(), &cluster.server).await
+    list::list_pages_map(
+        &cluster.client,
+        api.resource_url(),
+        params,
+        &req.resource.display(),
+        &cluster.server,
+        keep,
+    )
+    .await
+}
+
+/// The JSON items of a list request.
+async fn list_values(cluster: &Cluster, req: &Request) -> Listed<Value> {
+    list_request_map(cluster, req, Some).await
 }
 
 async fn review(cluster: &Cluster, mut r: AccessReview) -> AccessReview {
@@ -475,38 +498,92 @@ async fn review(cluster: &Cluster, mut r: AccessReview) -> AccessReview {
     r
 }
 
-/// The JSON items of a list, or its failure state.
-fn outcome(listed: Listed) -> (Vec<Value>, ListState) {
+/// The items of a list, or its failure state.
+fn outcome<T>(listed: Listed<T>) -> (Vec<T>, ListState) {
     match listed {
-        Listed::Items(items) => (
-            items
-                .iter()
-                .filter_map(|o| serde_json::to_value(o).ok())
-                .collect(),
-            ListState::Listed,
-        ),
+        Listed::Items(items) => (items, ListState::Listed),
         Listed::Missing => (Vec::new(), ListState::NotInstalled),
         Listed::Forbidden(m) => (Vec::new(), ListState::Forbidden(m)),
         Listed::Failed(e) => (Vec::new(), ListState::Failed(e.message)),
     }
 }
 
+/// The lists whose items are pods: decoded into [`Pod`]s as each arrives, because on a large
+/// cluster they are most of what the API server sends (1,300 pods ≈ 3 MB of JSON).
+const POD_KEYS: [&str; 2] = [keys::PODS, keys::UWM_PODS];
+
+/// Raw list results by request key: JSON items, and pods already decoded ([`POD_KEYS`]).
+#[derive(Debug, Default)]
+pub struct RawLists {
+    pub values: Vec<(String, Vec<Value>)>,
+    pub pods: Vec<(String, Vec<Pod>)>,
+}
+
+impl RawLists {
+    /// From JSON items alone (tests, fixtures): the pod lists are decoded with [`parse::pod`],
+    /// as [`gather`] does while they arrive.
+    pub fn from_values(raw: Vec<(String, Vec<Value>)>) -> Self {
+        let mut out = RawLists::default();
+        for (key, items) in raw {
+            if POD_KEYS.contains(&key.as_str()) {
+                out.pods.push((key, items.iter().map(parse::pod).collect()));
+            } else {
+                out.values.push((key, items));
+            }
+        }
+        out
+    }
+
+    fn values(&self, key: &str) -> Vec<&Value> {
+        self.values
+            .iter()
+            .filter(|(k, _)| k == key)
+            .flat_map(|(_, v)| v.iter())
+            .collect()
+    }
+
+    /// The pods of `key`'s lists, moved out.
+    fn take_pods(&mut self, key: &str) -> Vec<Pod> {
+        self.pods
+            .iter_mut()
+            .filter(|(k, _)| k == key)
+            .flat_map(|(_, v)| std::mem::take(v))
+            .collect()
+    }
+}
+
 /// Gather the snapshot. `server_version` comes from the reachability probe the caller made.
 pub async fn gather(cluster: &Cluster, scope: &Scope, server_version: Option<String>) -> Snapshot {
     let reqs = plan(scope);
-    let lists = join_all(reqs.iter().map(|r| list_request(cluster, r)));
+    let (pod_reqs, value_reqs): (Vec<&Request>, Vec<&Request>) = reqs
+        .iter()
+        .partition(|r| POD_KEYS.contains(&r.key.as_str()));
+    let values = join_all(value_reqs.iter().map(|r| list_values(cluster, r)));
+    let pods = join_all(
+        pod_reqs
+            .iter()
+            .map(|r| list_request_map(cluster, r, |item| Some(parse::pod(&item)))),
+    );
     let reviews = join_all(access_plan(scope).into_iter().map(|r| review(cluster, r)));
-    let (listed, access) = futures::join!(lists, reviews);
-    let mut raw: Vec<(String, Vec<Value>)> = Vec::new();
+    let (values, pods, access) = futures::join!(values, pods, reviews);
+    let mut raw = RawLists::default();
     let mut states = std::collections::BTreeMap::new();
-    for (req, l) in reqs.iter().zip(listed) {
-        let (items, state) = outcome(l);
+    let mut record = |key: &str, state: ListState| {
         if !state.is_listed() {
-            states.insert(req.key.clone(), state);
+            states.insert(key.to_string(), state);
         }
-        raw.push((req.key.clone(), items));
+    };
+    for (req, l) in value_reqs.iter().zip(values) {
+        let (items, state) = outcome(l);
+        record(&req.key, state);
+        raw.values.push((req.key.clone(), items));
     }
-    let mut snap = assemble(&raw, states);
+    for (req, l) in pod_reqs.iter().zip(pods) {
+        let (items, state) = outcome(l);
+        record(&req.key, state);
+        raw.pods.push((req.key.clone(), items));
+    }
+    let mut snap = assemble(raw, states);
     snap.cluster.server = cluster.server.clone();
     snap.cluster.reachable = true;
     snap.cluster.kubernetes_version = server_version;
@@ -519,15 +596,12 @@ pub async fn gather(cluster: &Cluster, scope: &Scope, server_version: Option<Str
 
 /// Build a snapshot from raw list results (`key` → items). Pure; used by [`gather`] and tests.
 pub fn assemble(
-    raw: &[(String, Vec<Value>)],
+    mut raw: RawLists,
     lists: std::collections::BTreeMap<String, ListState>,
 ) -> Snapshot {
-    let items = |key: &str| -> Vec<&Value> {
-        raw.iter()
-            .filter(|(k, _)| k == key)
-            .flat_map(|(_, v)| v.iter())
-            .collect()
-    };
+    let pods = raw.take_pods(keys::PODS);
+    let uwm_pods = raw.take_pods(keys::UWM_PODS);
+    let items = |key: &str| raw.values(key);
     let mut snap = Snapshot {
         lists,
         ..Default::default()
@@ -548,9 +622,8 @@ pub fn assemble(
             i
         })
         .collect();
-    snap.pods = items(keys::PODS)
+    snap.pods = pods
         .into_iter()
-        .map(parse::pod)
         .filter(|p| {
             p.labels.get(super::relations::PART_OF).map(String::as_str)
                 == Some(super::relations::PART_OF_VALUE)
@@ -619,9 +692,8 @@ pub fn assemble(
     snap.monitoring.uwm_config_present = items(keys::UWM_CONFIG).into_iter().any(|v| {
         parse::text(v, "/metadata/name").as_deref() == Some("user-workload-monitoring-config")
     });
-    snap.monitoring.uwm_prometheus_pods = items(keys::UWM_PODS)
+    snap.monitoring.uwm_prometheus_pods = uwm_pods
         .into_iter()
-        .map(parse::pod)
         .filter(|p| p.name.starts_with("prometheus-user-workload"))
         .collect();
     snap.monitoring.thanos_service = items(keys::THANOS_SERVICE)
@@ -720,8 +792,8 @@ async fn second_pass(cluster: &Cluster, snap: &mut Snapshot) {
         .map(|ns| Request::new(keys::GRAFANA_CONFIGMAPS, CONFIGMAPS, Some(ns)))
         .collect();
     let (routes, cms) = futures::join!(
-        join_all(route_reqs.iter().map(|r| list_request(cluster, r))),
-        join_all(cm_reqs.iter().map(|r| list_request(cluster, r)))
+        join_all(route_reqs.iter().map(|r| list_values(cluster, r))),
+        join_all(cm_reqs.iter().map(|r| list_values(cluster, r)))
     );
     for (req, l) in route_reqs.iter().zip(routes) {
         let (items, state) = outcome(l);
@@ -814,7 +886,7 @@ mod tests {
                     "data": {"config.yaml": "enableUserWorkload: true\n"}})],
             ),
         ];
-        let snap = assemble(&raw, Default::default());
+        let snap = assemble(RawLists::from_values(raw), Default::default());
         assert_eq!(snap.llmisvcs.len(), 1);
         assert_eq!(snap.llmisvcs[0].api_version, "serving.kserve.io/v1alpha2");
         assert_eq!(snap.monitoring.uwm_enabled, Some(true));

@@ -748,12 +748,24 @@ impl Naming {
 /// the `kserve_` prefix (optionally in one namespace): the input of [`Naming::detect`] is the
 /// `__name__` values of the series it matches.
 pub fn discovery_selector(namespace: Option<&str>) -> String {
+    selector(namespace, |_| true)
+}
+
+/// Like [`discovery_selector`] but only the gauges of every generation: enough to tell which
+/// pods have vLLM/EPP series at all (every vLLM exposes its running/waiting gauges, every EPP
+/// its pool gauges), at a fraction of the cost. Counting all series per pod drags every
+/// histogram bucket through the query: ~0.1 s against ~10 s on a 360k-series Prometheus.
+pub fn presence_selector(namespace: Option<&str>) -> String {
+    selector(namespace, |kind| kind == Gauge)
+}
+
+fn selector(namespace: Option<&str>, kinds: impl Fn(MetricType) -> bool) -> String {
     let mut all: Vec<String> = Vec::new();
     for g in VLLM_GENERATIONS {
-        all.extend(names_of(|n| vllm_name(n, g)));
+        all.extend(names_of_kind(|n| vllm_name(n, g), &kinds));
     }
     for g in EPP_GENERATIONS {
-        all.extend(names_of(|n| epp_name(n, g)));
+        all.extend(names_of_kind(|n| epp_name(n, g), &kinds));
     }
     all.sort();
     all.dedup();
@@ -793,8 +805,17 @@ fn epp_name(names: Names, generation: EppGeneration) -> Option<&'static str> {
 
 /// The exposed series names of one generation (histograms expand to `_bucket/_sum/_count`).
 fn names_of(select: impl Fn(Names) -> Option<&'static str>) -> HashSet<String> {
+    names_of_kind(select, |_| true)
+}
+
+/// The series names `select` picks from the table rows of the kinds `kinds` keeps (histograms
+/// as their `_bucket/_sum/_count` series).
+fn names_of_kind(
+    select: impl Fn(Names) -> Option<&'static str>,
+    kinds: impl Fn(MetricType) -> bool,
+) -> HashSet<String> {
     let mut out = HashSet::new();
-    for d in TABLE {
+    for d in TABLE.iter().filter(|d| kinds(d.kind)) {
         if let Some(name) = select(d.names) {
             match d.kind {
                 Histogram => {
@@ -1095,6 +1116,39 @@ mod tests {
         let list = names(&["vllm:num_requests_running", "inference_pool_ready_pods"]);
         assert_eq!(Naming::detect(&list).epp, EppGeneration::InferenceObjective);
         assert_eq!(Naming::detect(&[]).to_string(), "plain-v1-epp-none");
+    }
+
+    #[test]
+    fn presence_selector_has_only_gauges_of_every_generation() {
+        let sel = presence_selector(None);
+        assert!(!sel.contains("_bucket") && !sel.contains("_total"), "{sel}");
+        for n in Naming::variants() {
+            for c in Concept::all().filter(|c| c.metric_type() == MetricType::Gauge) {
+                if let Some(s) = n.series(c) {
+                    let bare = s.strip_prefix(KSERVE_PREFIX).unwrap_or(&s);
+                    assert!(sel.contains(bare), "{bare} missing from {sel}");
+                }
+            }
+        }
+        // Every vLLM generation and every EPP generation with metrics has a gauge to count.
+        for n in Naming::variants() {
+            let gauges = |component| {
+                Concept::all().filter(move |c| {
+                    c.component() == component && c.metric_type() == MetricType::Gauge
+                })
+            };
+            assert!(
+                gauges(Component::Vllm).any(|c| n.series(c).is_some()),
+                "{n:?}"
+            );
+            if n.epp != EppGeneration::Absent {
+                assert!(
+                    gauges(Component::Epp).any(|c| n.series(c).is_some()),
+                    "{n:?}"
+                );
+            }
+        }
+        assert!(presence_selector(Some("a\"b")).ends_with(",namespace=\"a\\\"b\"}"));
     }
 
     #[test]

@@ -38,11 +38,22 @@ pub struct MetricsState {
 }
 
 /// Objects outside a pod's namespace that its metrics still depend on: what [`crate::wiring`]
-/// reads to decide whether the gateway reaches the EPP.
-fn shared_for_wiring(o: &Value) -> bool {
+/// reads to decide whether the gateway reaches the EPP — the Istio CR, istiod, Gateways,
+/// EnvoyFilters and the Services those filters name as Envoy clusters (`filter_targets`: on a
+/// shared gateway one filter's cluster is usually another namespace's EPP Service).
+fn shared_for_wiring(o: &Value, filter_targets: &[(String, String)]) -> bool {
     let kind = o.get("kind").and_then(Value::as_str);
+    let named = |field: &str| {
+        o.pointer(&format!("/metadata/{field}"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
     matches!(kind, Some("EnvoyFilter" | "Gateway" | "Istio"))
         || o.pointer("/metadata/labels/app").and_then(Value::as_str) == Some("istiod")
+        || (kind == Some("Service")
+            && filter_targets
+                .iter()
+                .any(|(ns, name)| ns == named("namespace") && name == named("name")))
 }
 
 /// One object snapshot split by namespace; `snapshot` identifies it (same `Arc` = same objects).
@@ -75,7 +86,15 @@ impl MetricsState {
             // The gateway wiring a pod's EPP depends on (crate::wiring) lives elsewhere: the
             // cluster-scoped Istio CR, istiod, Gateways and EnvoyFilters in the gateway's
             // namespace. Every namespace's view carries those shared objects too.
-            let shared: Vec<&Value> = snapshot.iter().filter(|o| shared_for_wiring(o)).collect();
+            let filter_targets: Vec<(String, String)> = snapshot
+                .iter()
+                .filter(|o| o.get("kind").and_then(Value::as_str) == Some("EnvoyFilter"))
+                .flat_map(crate::wiring::cluster_services)
+                .collect();
+            let shared: Vec<&Value> = snapshot
+                .iter()
+                .filter(|o| shared_for_wiring(o, &filter_targets))
+                .collect();
             let mut namespaces: HashMap<String, Vec<Value>> = HashMap::new();
             for o in snapshot.iter() {
                 if let Some(ns) = o.pointer("/metadata/namespace").and_then(Value::as_str) {

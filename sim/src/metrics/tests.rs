@@ -599,13 +599,10 @@ fn listener_and_pod_proxy_answer_like_the_real_endpoints() {
     );
 }
 
-/// With `gateway.emulateExtprocGap` on Istio 1.26, the EPP counts nothing until an EnvoyFilter
-/// wires the gateway; then it counts at once, the split leaves round-robin, and no counter of the
-/// EPP or of vLLM ever goes down across the change.
-#[test]
-fn the_emulated_gap_keeps_the_epp_out_until_a_filter_lands() {
-    let (mut objects, mut config) = cluster();
-    objects.extend([
+/// The serving path of [`cluster`]'s `llm/qwen` on Istio 1.26 (pool, EPP Service, route to
+/// gateway `ing/gw`), without the EnvoyFilter that would let the gateway reach the EPP.
+fn gap_objects() -> Vec<Value> {
+    vec![
         json!({"apiVersion": "inference.networking.x-k8s.io/v1alpha2", "kind": "InferencePool",
                "metadata": {"name": "qwen-inference-pool", "namespace": "llm",
                             "labels": {"app.kubernetes.io/name": "qwen"}},
@@ -620,7 +617,16 @@ fn the_emulated_gap_keeps_the_epp_out_until_a_filter_lands() {
                "spec": {"parentRefs": [{"name": "gw", "namespace": "ing"}],
                         "rules": [{"backendRefs": [{"group": "inference.networking.x-k8s.io",
                                    "kind": "InferencePool", "name": "qwen-inference-pool"}]}]}}),
-    ]);
+    ]
+}
+
+/// With `gateway.emulateExtprocGap` on Istio 1.26, the EPP counts nothing until an EnvoyFilter
+/// wires the gateway; then it counts at once, the split leaves round-robin, and no counter of the
+/// EPP or of vLLM ever goes down across the change.
+#[test]
+fn the_emulated_gap_keeps_the_epp_out_until_a_filter_lands() {
+    let (mut objects, mut config) = cluster();
+    objects.extend(gap_objects());
     config.gateway.emulate_extproc_gap = true;
     config.traffic[0].split = [("qwen-a".to_string(), 3.0), ("qwen-b".to_string(), 1.0)]
         .into_iter()
@@ -694,4 +700,46 @@ fn scrapes_read_one_namespace_of_the_current_snapshot() {
     *snapshot.lock().unwrap() = Arc::new(both);
     assert_eq!(state.namespace_objects("team-b").len(), expected);
     assert!(render_pod_metrics(&state, "team-b", "qwen-a", None).is_ok());
+}
+
+#[test]
+fn a_namespace_view_keeps_the_epp_service_a_shared_gateway_filter_names() {
+    // One gateway, one EnvoyFilter whose ext_proc cluster is llm's EPP Service, and a second
+    // service in team-b behind the same gateway: team-b's view must still see that Service, or
+    // the wiring decides the EPP is never contacted (the `large` scenario's 120 services did).
+    use std::sync::Arc;
+    let (mut objects, mut config) = cluster();
+    objects.extend(gap_objects());
+    config.gateway.emulate_extproc_gap = true;
+    objects.push(json!({
+        "apiVersion": "networking.istio.io/v1alpha3", "kind": "EnvoyFilter",
+        "metadata": {"name": "fix", "namespace": "ing"},
+        "spec": {"workloadSelector": {"labels": {"gateway.networking.k8s.io/gateway-name": "gw"}},
+                 "configPatches": [{"applyTo": "HTTP_FILTER",
+                   "match": {"listener": {"filterChain": {"filter": {"subFilter": {"name": "envoy.filters.http.ext_proc"}}}}},
+                   "patch": {"operation": "MERGE", "value": {"typed_config": {
+                     "grpc_service": {"envoy_grpc": {"cluster_name": "outbound|9002||qwen-epp-service.llm.svc.cluster.local"}},
+                     "processing_mode": {"request_body_mode": "STREAMED"}}}}}]}}));
+    let team_b: Vec<Value> = objects
+        .iter()
+        .filter(|o| o.pointer("/metadata/namespace") == Some(&json!("llm")))
+        .filter(|o| !matches!(o["kind"].as_str(), Some("EnvoyFilter")))
+        .map(|o| {
+            let mut o = o.clone();
+            o["metadata"]["namespace"] = json!("team-b");
+            o
+        })
+        .collect();
+    objects.extend(team_b);
+    let snapshot = Arc::new(objects);
+    let state = MetricsState::new(
+        Arc::new(move || snapshot.clone()),
+        config,
+        std::time::Instant::now(),
+    );
+    let view = state.namespace_objects("team-b");
+    assert!(view.iter().any(|o| o["kind"] == "Service"
+        && o["metadata"]["namespace"] == "llm"
+        && o["metadata"]["name"] == "qwen-epp-service"));
+    assert!(crate::wiring::epp_reached(&view, "team-b", "qwen"));
 }
