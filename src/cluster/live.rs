@@ -1,7 +1,8 @@
 //! The live part of the snapshot: what Thanos Querier (or `--prometheus-url`) says about the
-//! metrics — which vLLM/EPP names exist, how many series each pod has, and request rates on the
-//! EPP and vLLM sides. One metric-names request (which also decides the naming), then three
-//! concurrent queries, whatever the cluster size.
+//! metrics — which vLLM/EPP names exist, which pods have series (their vLLM/EPP gauges counted per
+//! pod: cheap at any size, where counting every series took seconds on a large cluster), and
+//! request rates on the EPP and vLLM sides. One metric-names request (which also decides the
+//! naming), then three concurrent queries, whatever the cluster size.
 //!
 //! [`fetch`] asks Thanos (it needs no snapshot, so doctor runs it beside the cluster gather);
 //! [`apply`] relates the answers to the snapshot's services. Failure to reach Thanos is not a
@@ -52,16 +53,25 @@ pub async fn fetch(
     prom: &PromArgs,
     scope: &Scope,
 ) -> Result<Fetched, String> {
-    let endpoint = match &prom.prometheus_url {
-        Some(url) => endpoint::from_url(url, prom, global).await,
-        None => endpoint::from_route(cluster, prom, global).await,
+    // doctor must stay quick when Thanos hangs: live facts are a bonus, not a blocker.
+    let quick = |config: &mut crate::prom::PromConfig| {
+        config.timeout = std::time::Duration::from_secs(5);
+    };
+    let (client, source) = match &prom.prometheus_url {
+        Some(url) => {
+            let mut config = endpoint::from_url(url, prom, global)
+                .await
+                .map_err(|e| e.message)?
+                .config;
+            quick(&mut config);
+            let source = config.url.clone();
+            PromClient::new(config).map(|client| (client, source))
+        }
+        None => endpoint::client_from_route(cluster, prom, global, quick)
+            .await
+            .map(|(client, endpoint)| (client, endpoint.config.url)),
     }
     .map_err(|e| e.message)?;
-    let source = endpoint.config.url.clone();
-    let mut config = endpoint.config;
-    // doctor must stay quick when Thanos hangs: live facts are a bonus, not a blocker.
-    config.timeout = std::time::Duration::from_secs(5);
-    let client = PromClient::new(config).map_err(|e| e.message)?;
     let ns = scope.namespace();
     let names = complete(
         client
@@ -81,7 +91,7 @@ pub async fn fetch(
     let n = detected.naming;
     let per_pod = format!(
         "count by (namespace, pod) ({})",
-        naming::discovery_selector(ns)
+        naming::presence_selector(ns)
     );
     let rate_by = |concept: Concept, by: &str| {
         n.series(concept).map(|s| {

@@ -173,23 +173,23 @@ async fn connect_for_stats(global: &GlobalArgs) -> Result<Cluster> {
 
 async fn prepare(args: &StatsArgs, global: &GlobalArgs) -> Result<Setup> {
     let mut notes = Vec::new();
-    let (endpoint, scope, known) = match &args.prom.prometheus_url {
+    let (endpoint, scope, known, client) = match &args.prom.prometheus_url {
         Some(url) => {
             let endpoint = endpoint::from_url(url, &args.prom, global).await?;
             let scope = match &global.namespace {
                 Some(ns) if !global.all_namespaces => Scope::Namespace(ns.clone()),
                 _ => Scope::All,
             };
-            (endpoint, scope, None)
+            (endpoint, scope, None, None)
         }
         None => {
             let cluster = connect_for_stats(global).await?;
             let scope = Scope::resolve(global, &cluster.default_namespace, true);
-            let (endpoint, services) = tokio::join!(
-                endpoint::from_route(&cluster, &args.prom, global),
+            let (routed, services) = tokio::join!(
+                endpoint::client_from_route(&cluster, &args.prom, global, |_| {}),
                 list(&cluster, &LLM_INFERENCE_SERVICES, scope.namespace())
             );
-            let endpoint = endpoint?;
+            let (client, endpoint) = routed?;
             let known = match services {
                 Listed::Items(items) => Some(known_services(&items)),
                 Listed::Missing => Some(Vec::new()),
@@ -200,7 +200,7 @@ async fn prepare(args: &StatsArgs, global: &GlobalArgs) -> Result<Setup> {
                     None
                 }
             };
-            (endpoint, scope, known)
+            (endpoint, scope, known, Some(client))
         }
     };
     let fixed = if args.naming.trim().eq_ignore_ascii_case("auto") {
@@ -208,7 +208,10 @@ async fn prepare(args: &StatsArgs, global: &GlobalArgs) -> Result<Setup> {
     } else {
         Some(args.naming.parse::<Naming>()?)
     };
-    let client = PromClient::new(endpoint.config.clone())?;
+    let client = match client {
+        Some(client) => client,
+        None => PromClient::new(endpoint.config.clone())?,
+    };
     let mut setup = Setup {
         endpoint,
         client,

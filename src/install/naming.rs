@@ -95,10 +95,10 @@ fn describe(naming: &Naming) -> String {
 }
 
 async fn from_thanos(cluster: &Cluster, global: &GlobalArgs) -> Result<Naming, String> {
-    let endpoint = crate::prom::endpoint::from_route(cluster, &PromArgs::default(), global)
-        .await
-        .map_err(|e| e.message)?;
-    let client = crate::prom::PromClient::new(endpoint.config).map_err(|e| e.message)?;
+    let (client, _) =
+        crate::prom::endpoint::client_from_route(cluster, &PromArgs::default(), global, |_| {})
+            .await
+            .map_err(|e| e.message)?;
     match crate::prom::detect_naming(&client, None)
         .await
         .map_err(|e| e.message)?

@@ -130,7 +130,14 @@ impl fmt::Debug for PromClient {
 impl PromClient {
     /// Build a client. The process must have installed the ring rustls provider (done in `run`).
     pub fn new(config: PromConfig) -> Result<Self> {
-        let base = parse_base_url(&config.url)?;
+        let http = Self::http_client(&config)?;
+        Self::with_http(config, http)
+    }
+
+    /// The HTTP/TLS half of a client: everything of `config` but its URL and token. Building it
+    /// reads the system's CA store (about 150 files on Debian, tens of milliseconds), so a caller
+    /// that must first look the URL up builds it meanwhile (see `endpoint::client_from_route`).
+    pub fn http_client(config: &PromConfig) -> Result<reqwest::Client> {
         let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout);
@@ -144,13 +151,19 @@ impl PromClient {
         if config.insecure_skip_tls_verify {
             builder = builder.tls_danger_accept_invalid_certs(true);
         }
-        let http = builder.build().map_err(|e| {
+        builder.build().map_err(|e| {
             Error::usage(format!(
                 "cannot set up the HTTP client for {}: {e}",
                 config.url
             ))
             .with_hint("check --certificate-authority and the TLS settings")
-        })?;
+        })
+    }
+
+    /// A client for `config` over `http`, which [`Self::http_client`] built from the same
+    /// TLS settings and timeout.
+    pub fn with_http(config: PromConfig, http: reqwest::Client) -> Result<Self> {
+        let base = parse_base_url(&config.url)?;
         Ok(Self {
             http,
             base,

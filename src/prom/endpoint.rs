@@ -7,7 +7,7 @@
 //! `--insecure-skip-tls-verify` only on request. When the web port answers 403 for one namespace,
 //! [`tenancy`] builds the fallback: the same request with `namespace=<ns>` on the tenancy endpoint.
 
-use super::PromConfig;
+use super::{PromClient, PromConfig};
 use crate::cli::{GlobalArgs, PromArgs};
 use crate::error::{Error, Result};
 use crate::kube::config::{parse_duration, resolve_config};
@@ -80,6 +80,73 @@ pub async fn from_route(
     prom: &PromArgs,
     global: &GlobalArgs,
 ) -> Result<Endpoint> {
+    let host = route_host_of(cluster).await?;
+    let mut config = route_settings(cluster, prom, global)?;
+    Ok(route_endpoint(&mut config, &host))
+}
+
+/// [`from_route`] and its client in one: the client's TLS set-up (which reads the system's CA
+/// store) runs on a blocking thread while the Route is fetched, instead of after it. `adjust`
+/// changes the settings (a shorter timeout) before either starts.
+pub async fn client_from_route(
+    cluster: &Cluster,
+    prom: &PromArgs,
+    global: &GlobalArgs,
+    adjust: impl FnOnce(&mut PromConfig),
+) -> Result<(PromClient, Endpoint)> {
+    // Settings first (no IO); a missing token is reported after the Route GET, as in
+    // [`from_route`].
+    let pending = route_settings(cluster, prom, global).map(|mut config| {
+        adjust(&mut config);
+        let settings = config.clone();
+        let http = tokio::task::spawn_blocking(move || PromClient::http_client(&settings));
+        (config, http)
+    });
+    let host = route_host_of(cluster).await?;
+    let (mut config, http) = pending?;
+    let http = http
+        .await
+        .map_err(|e| Error::failed(format!("cannot set up the HTTP client for Thanos: {e}")))??;
+    let endpoint = route_endpoint(&mut config, &host);
+    let client = PromClient::with_http(endpoint.config.clone(), http)?;
+    Ok((client, endpoint))
+}
+
+/// Everything of the Route endpoint but its URL: CAs, token, timeout, TLS flags.
+fn route_settings(cluster: &Cluster, prom: &PromArgs, global: &GlobalArgs) -> Result<PromConfig> {
+    let mut config = base_config(
+        format!("https://<{THANOS_ROUTE_NAMESPACE}/{THANOS_ROUTE_NAME} route host>"),
+        global,
+    )?;
+    config.ca_pem = cluster
+        .config
+        .root_cert
+        .as_ref()
+        .map(|ders| der_to_pem(ders));
+    let token = match prom.token.clone().filter(|t| !t.is_empty()) {
+        Some(t) => Some(t),
+        None => bearer_token(&cluster.config)?.map(|t| t.reveal().to_string()),
+    };
+    if token.is_none() {
+        return Err(Error::usage(
+            "the kubeconfig user has no bearer token to present to Thanos Querier (client-certificate login)",
+        )
+        .with_hint("pass --token $(oc create token <serviceaccount>) or log in with `oc login --token`"));
+    }
+    config.token = token;
+    Ok(config)
+}
+
+fn route_endpoint(config: &mut PromConfig, host: &str) -> Endpoint {
+    config.url = format!("https://{host}");
+    Endpoint {
+        config: config.clone(),
+        how: format!("Thanos Querier route {host} with the kubeconfig user's credentials"),
+    }
+}
+
+/// GET the Route: its `spec.host`.
+async fn route_host_of(cluster: &Cluster) -> Result<String> {
     let path = format!(
         "/apis/route.openshift.io/v1/namespaces/{THANOS_ROUTE_NAMESPACE}/routes/{THANOS_ROUTE_NAME}"
     );
@@ -97,30 +164,9 @@ pub async fn from_route(
             err
         }
     })?;
-    let host = route_host(&text).ok_or_else(|| {
+    route_host(&text).ok_or_else(|| {
         Error::failed(format!("{what} has no spec.host"))
             .with_hint("pass --prometheus-url https://<thanos host>")
-    })?;
-    let mut config = base_config(format!("https://{host}"), global)?;
-    config.ca_pem = cluster
-        .config
-        .root_cert
-        .as_ref()
-        .map(|ders| der_to_pem(ders));
-    let token = match prom.token.clone().filter(|t| !t.is_empty()) {
-        Some(t) => Some(t),
-        None => bearer_token(&cluster.config)?.map(|t| t.reveal().to_string()),
-    };
-    if token.is_none() {
-        return Err(Error::usage(
-            "the kubeconfig user has no bearer token to present to Thanos Querier (client-certificate login)",
-        )
-        .with_hint("pass --token $(oc create token <serviceaccount>) or log in with `oc login --token`"));
-    }
-    config.token = token;
-    Ok(Endpoint {
-        config,
-        how: format!("Thanos Querier route {host} with the kubeconfig user's credentials"),
     })
 }
 
