@@ -1,8 +1,9 @@
 //! The live part of the snapshot: what Thanos Querier (or `--prometheus-url`) says about the
-//! metrics — which vLLM/EPP names exist, which pods have series (their vLLM/EPP gauges counted per
+//! metrics — which vLLM/EPP names exist, which pods have series (a few vLLM/EPP gauges counted per
 //! pod: cheap at any size, where counting every series took seconds on a large cluster), and
-//! request rates on the EPP and vLLM sides. One metric-names request (which also decides the
-//! naming), then three concurrent queries, whatever the cluster size.
+//! request rates on the EPP and vLLM sides: one concurrent round of requests whatever the cluster
+//! size — the metric names (which decide the naming), the per-pod presence count, and the rate
+//! queries of every naming (the detected one's answers are kept).
 //!
 //! [`fetch`] asks Thanos (it needs no snapshot, so doctor runs it beside the cluster gather);
 //! [`apply`] relates the answers to the snapshot's services. Failure to reach Thanos is not a
@@ -10,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use futures::future::join_all;
 use futures::join;
 
 use crate::cli::{GlobalArgs, PromArgs};
@@ -73,12 +75,24 @@ pub async fn fetch(
     }
     .map_err(|e| e.message)?;
     let ns = scope.namespace();
-    let names = complete(
-        client
-            .metric_names(&[naming::discovery_selector(ns)])
-            .await
-            .map_err(|e| format!("Thanos at {source} did not answer: {}", e.message))?,
-    )?;
+    let per_pod = format!(
+        "count by (namespace, pod) ({})",
+        naming::presence_selector(ns)
+    );
+    // The rate queries of every naming go out with the metric-names request, not after it (one
+    // Thanos round trip instead of two); the naming those names reveal then picks its answers.
+    // Queries on series that do not exist cost Prometheus next to nothing.
+    let vllm_qs = candidates(Concept::VllmRequestSuccess, ns, true);
+    let epp_qs = candidates(Concept::EppRequests, ns, false);
+    let discovery = [naming::discovery_selector(ns)];
+    let (names, pods, vllm, epp) = join!(
+        client.metric_names(&discovery),
+        client.query(&per_pod, None),
+        join_all(vllm_qs.iter().map(|c| client.query(&c.promql, None))),
+        join_all(epp_qs.iter().map(|c| client.query(&c.promql, None))),
+    );
+    let names =
+        complete(names.map_err(|e| format!("Thanos at {source} did not answer: {}", e.message))?)?;
     let mut live = LiveFacts {
         source: source.clone(),
         metric_names: names,
@@ -89,51 +103,72 @@ pub async fn fetch(
         return Ok(Fetched { live, rates: None });
     };
     let n = detected.naming;
-    let per_pod = format!(
-        "count by (namespace, pod) ({})",
-        naming::presence_selector(ns)
-    );
-    let rate_by = |concept: Concept, by: &str| {
-        n.series(concept).map(|s| {
-            let filter = ns
-                .map(|ns| format!("{{namespace=\"{ns}\"}}"))
-                .unwrap_or_default();
-            format!("sum by ({by}) (rate({s}{filter}[{WINDOW}]))")
-        })
-    };
-    let svc = n.service_label();
-    let vllm_q = rate_by(
-        Concept::VllmRequestSuccess,
-        &format!("namespace, {svc}, pod"),
-    );
-    let epp_q = rate_by(Concept::EppRequests, &format!("namespace, {svc}"));
-    let (pods, vllm, epp) = join!(
-        client.query(&per_pod, None),
-        async {
-            match &vllm_q {
-                Some(q) => client.query(q, None).await.map(Some),
-                None => Ok(None),
-            }
-        },
-        async {
-            match &epp_q {
-                Some(q) => client.query(q, None).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
     for s in vector(complete(pods.map_err(|e| e.message)?)?) {
         if let (Some(ns), Some(pod)) = (s.0.get("namespace"), s.0.get("pod")) {
             live.series_per_pod
                 .insert(format!("{ns}/{pod}"), s.1 as u64);
         }
     }
-    let vllm = vllm.map_err(|e| e.message)?.map(complete).transpose()?;
-    let epp = epp.map_err(|e| e.message)?.map(complete).transpose()?;
+    let vllm = pick(&n, Concept::VllmRequestSuccess, &vllm_qs, vllm)?;
+    let epp = pick(&n, Concept::EppRequests, &epp_qs, epp)?;
     Ok(Fetched {
         live,
         rates: Some((n, vllm, epp)),
     })
+}
+
+/// One candidate rate query: the series and service label of some naming, and its PromQL.
+#[derive(Debug, Clone, PartialEq)]
+struct Candidate {
+    series: String,
+    service_label: &'static str,
+    promql: String,
+}
+
+/// `sum by (namespace, <service label>[, pod]) (rate(<series>[WINDOW]))` for every distinct
+/// (series, service label) of `concept` across the namings.
+fn candidates(concept: Concept, namespace: Option<&str>, by_pod: bool) -> Vec<Candidate> {
+    let filter = namespace
+        .map(|ns| format!("{{namespace=\"{ns}\"}}"))
+        .unwrap_or_default();
+    let mut out: Vec<Candidate> = Vec::new();
+    for n in Naming::variants() {
+        let (Some(series), service_label) = (n.series(concept), n.service_label()) else {
+            continue;
+        };
+        if out
+            .iter()
+            .any(|c| c.series == series && c.service_label == service_label)
+        {
+            continue;
+        }
+        let pod = if by_pod { ", pod" } else { "" };
+        let promql =
+            format!("sum by (namespace, {service_label}{pod}) (rate({series}{filter}[{WINDOW}]))");
+        out.push(Candidate {
+            series,
+            service_label,
+            promql,
+        });
+    }
+    out
+}
+
+/// The answer of the candidate naming `n` asks for (`None`: `n` has no such series).
+fn pick(
+    n: &Naming,
+    concept: Concept,
+    asked: &[Candidate],
+    answers: Vec<crate::error::Result<crate::prom::Response<QueryData>>>,
+) -> Result<Option<QueryData>, String> {
+    let Some(series) = n.series(concept) else {
+        return Ok(None);
+    };
+    let wanted = |c: &Candidate| c.series == series && c.service_label == n.service_label();
+    match asked.iter().zip(answers).find(|(c, _)| wanted(c)) {
+        Some((_, answer)) => complete(answer.map_err(|e| e.message)?).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Pure: the request rates keyed by the snapshot's LLMInferenceServices.
@@ -216,5 +251,96 @@ fn vector(data: QueryData) -> Vec<(BTreeMap<String, String>, f64)> {
             .map(|s| (s.metric.into_iter().collect(), s.value))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+    use crate::prom::Response;
+
+    fn answer(value: f64) -> crate::error::Result<Response<QueryData>> {
+        Ok(Response {
+            data: QueryData::Scalar {
+                timestamp: 0.0,
+                value,
+            },
+            warnings: Vec::new(),
+            infos: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn every_naming_finds_its_rate_query_among_the_candidates() {
+        for (concept, by_pod) in [
+            (Concept::VllmRequestSuccess, true),
+            (Concept::EppRequests, false),
+        ] {
+            let asked = candidates(concept, Some("llm"), by_pod);
+            for (i, a) in asked.iter().enumerate() {
+                assert!(
+                    !asked[i + 1..]
+                        .iter()
+                        .any(|b| b.series == a.series && b.service_label == a.service_label),
+                    "asked twice: {a:?}"
+                );
+                assert!(a.promql.contains("{namespace=\"llm\"}[2m]"), "{}", a.promql);
+                assert_eq!(a.promql.contains(", pod)"), by_pod, "{}", a.promql);
+            }
+            for n in Naming::variants() {
+                let found = asked.iter().any(|c| {
+                    Some(&c.series) == n.series(concept).as_ref()
+                        && c.service_label == n.service_label()
+                });
+                assert_eq!(found, n.series(concept).is_some(), "{n:?} {concept:?}");
+            }
+        }
+        // Two prefixes × the request-counter names: a handful of queries, not one per naming.
+        assert!(candidates(Concept::EppRequests, None, false).len() <= 6);
+    }
+
+    #[test]
+    fn the_detected_naming_keeps_its_own_answer_and_ignores_the_others_failures() {
+        let asked = candidates(Concept::EppRequests, None, false);
+        let n = Naming::variants()
+            .into_iter()
+            .find(|n| n.series(Concept::EppRequests).is_some())
+            .unwrap();
+        let mine = asked
+            .iter()
+            .position(|c| {
+                Some(&c.series) == n.series(Concept::EppRequests).as_ref()
+                    && c.service_label == n.service_label()
+            })
+            .unwrap();
+        let answers = |mine_ok: bool| {
+            (0..asked.len())
+                .map(|i| match (i == mine, mine_ok) {
+                    (true, true) => answer(7.0),
+                    (true, false) => Err(Error::failed("timed out")),
+                    (false, _) => Err(Error::failed("someone else's")),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            pick(&n, Concept::EppRequests, &asked, answers(true)),
+            Ok(Some(QueryData::Scalar {
+                timestamp: 0.0,
+                value: 7.0
+            }))
+        );
+        assert_eq!(
+            pick(&n, Concept::EppRequests, &asked, answers(false)),
+            Err("timed out".to_string())
+        );
+        let absent = Naming {
+            epp: crate::metrics::EppGeneration::Absent,
+            ..n
+        };
+        assert_eq!(
+            pick(&absent, Concept::EppRequests, &asked, answers(false)),
+            Ok(None)
+        );
     }
 }

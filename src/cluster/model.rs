@@ -753,8 +753,8 @@ pub struct LiveFacts {
     pub source: String,
     /// Metric names present (the vLLM / EPP families doctor asks for).
     pub metric_names: Vec<String>,
-    /// vLLM/EPP gauge series per pod, keyed `namespace/pod` (any gauge of any generation: a pod
-    /// absent here has no vLLM/EPP series in Thanos).
+    /// Series of the presence gauges (`metrics::naming::PRESENCE`, any generation) per pod, keyed
+    /// `namespace/pod`: a pod absent here has no vLLM/EPP series in Thanos.
     pub series_per_pod: BTreeMap<String, u64>,
     /// Request rates per LLMInferenceService, keyed `namespace/name`.
     pub request_rates: BTreeMap<String, RequestRates>,
