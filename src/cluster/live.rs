@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use futures::future::join_all;
+use futures::future::{join_all, try_join};
 use futures::join;
 
 use crate::cli::{GlobalArgs, PromArgs};
@@ -85,14 +85,23 @@ pub async fn fetch(
     let vllm_qs = candidates(Concept::VllmRequestSuccess, ns, true);
     let epp_qs = candidates(Concept::EppRequests, ns, false);
     let discovery = [naming::discovery_selector(ns)];
-    let (names, pods, vllm, epp) = join!(
-        client.metric_names(&discovery),
-        client.query(&per_pod, None),
-        join_all(vllm_qs.iter().map(|c| client.query(&c.promql, None))),
-        join_all(epp_qs.iter().map(|c| client.query(&c.promql, None))),
-    );
-    let names =
-        complete(names.map_err(|e| format!("Thanos at {source} did not answer: {}", e.message))?)?;
+    let names = async {
+        client
+            .metric_names(&discovery)
+            .await
+            .map_err(|e| format!("Thanos at {source} did not answer: {}", e.message))
+    };
+    let rest = async {
+        Ok(join!(
+            client.query(&per_pod, None),
+            join_all(vllm_qs.iter().map(|c| client.query(&c.promql, None))),
+            join_all(epp_qs.iter().map(|c| client.query(&c.promql, None))),
+        ))
+    };
+    // The names decide everything: when they fail (Thanos unreachable, DNS hanging), the other
+    // requests are dropped at once instead of each waiting out its own timeout.
+    let (names, (pods, vllm, epp)) = try_join(names, rest).await?;
+    let names = complete(names)?;
     let mut live = LiveFacts {
         source: source.clone(),
         metric_names: names,

@@ -175,6 +175,16 @@ impl Bench {
         let (prom_queries, span_slowest) = match &self.world.monitoring {
             Some(stack) => {
                 let queries = stack.front.log();
+                if std::env::var_os("LLMD_BENCH_TRACE").is_some() {
+                    for e in queries.entries() {
+                        let text: String = e.query.chars().take(100).collect();
+                        eprintln!(
+                            "llmd-bench: trace {:>7.1} ms {} {text}",
+                            e.duration.as_secs_f64() * 1000.0,
+                            e.path
+                        );
+                    }
+                }
                 (queries.entries().len(), queries.span_and_slowest())
             }
             None => (0, None),
