@@ -493,7 +493,12 @@ mod tests {
         assert!(targets[3].detail.contains("large"), "{}", targets[3].detail);
         // ... but not at 0 ms, where the span is the machine's CPU (see `evaluate`).
         let mut rows = passing();
-        rows.push(Row::from_samples(Command::Stats, "healthy", 0, &[stats(15, 5)]));
+        rows.push(Row::from_samples(
+            Command::Stats,
+            "healthy",
+            0,
+            &[stats(15, 5)],
+        ));
         assert!(evaluate(&rows, startup(3.0))[3].pass);
         // Slow start-up.
         assert!(!evaluate(&passing(), startup(7.5))[4].pass);
