@@ -140,7 +140,8 @@ impl PromClient {
     pub fn http_client(config: &PromConfig) -> Result<reqwest::Client> {
         let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
-            .connect_timeout(config.timeout);
+            .connect_timeout(config.timeout)
+            .dns_resolver(super::resolver::SharedLookups::default());
         if let Some(pem) = &config.ca_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
                 Error::usage(format!("cannot read the CA bundle for {}: {e}", config.url))

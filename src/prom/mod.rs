@@ -6,6 +6,7 @@ pub mod client;
 pub mod discover;
 pub mod endpoint;
 pub mod naming_cache;
+pub mod resolver;
 pub mod response;
 
 pub use client::{PromClient, PromConfig, QueryLogEntry};
