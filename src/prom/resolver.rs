@@ -114,10 +114,11 @@ mod tests {
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         // Another host is its own lookup.
-        resolver
+        let other = resolver
             .resolve(Name::from_str("other.example.com").unwrap())
             .await
             .unwrap();
+        assert_eq!(other.count(), 1);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
