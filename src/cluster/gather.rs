@@ -735,7 +735,7 @@ pub fn assemble(
         .collect();
     snap.operators = items(keys::CSVS)
         .into_iter()
-        .filter(|v| v.pointer("/metadata/labels/olm.copiedFrom").is_none())
+        .filter(|v| parse::at(v, "/metadata/labels/olm.copiedFrom").is_none())
         .map(parse::operator_csv)
         .collect();
     // Istio.

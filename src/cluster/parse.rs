@@ -10,9 +10,41 @@ use serde_json::Value;
 
 use super::model::*;
 
+/// The value at a JSON pointer, like [`Value::pointer`] but without allocating: serde_json's
+/// version builds a `String` per path segment (to undo `~1`/`~0` escapes) on every call, which
+/// on 1,300 pods was a tenth of doctor's CPU. Escaped segments take the slow path.
+pub fn at<'a>(v: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.contains('~') {
+        return v.pointer(pointer);
+    }
+    if pointer.is_empty() {
+        return Some(v);
+    }
+    let mut current = v;
+    for segment in pointer.strip_prefix('/')?.split('/') {
+        current = match current {
+            Value::Object(map) => map.get(segment)?,
+            Value::Array(items) => items.get(array_index(segment)?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+/// An array index as JSON pointer allows it: digits, no leading zero (RFC 6901).
+fn array_index(segment: &str) -> Option<usize> {
+    if segment.is_empty()
+        || !segment.bytes().all(|b| b.is_ascii_digit())
+        || (segment.len() > 1 && segment.starts_with('0'))
+    {
+        return None;
+    }
+    segment.parse().ok()
+}
+
 /// String at a JSON pointer.
 pub fn text(v: &Value, pointer: &str) -> Option<String> {
-    match v.pointer(pointer)? {
+    match at(v, pointer)? {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
@@ -25,7 +57,7 @@ fn text_or(v: &Value, pointer: &str) -> String {
 }
 
 fn int(v: &Value, pointer: &str) -> Option<i64> {
-    match v.pointer(pointer)? {
+    match at(v, pointer)? {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.parse().ok(),
         _ => None,
@@ -33,14 +65,14 @@ fn int(v: &Value, pointer: &str) -> Option<i64> {
 }
 
 fn array<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
-    v.pointer(pointer)
+    at(v, pointer)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
 }
 
 fn string_map(v: &Value, pointer: &str) -> BTreeMap<String, String> {
-    v.pointer(pointer)
+    at(v, pointer)
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
@@ -98,7 +130,7 @@ pub fn conditions(v: &Value, pointer: &str) -> Vec<Condition> {
 }
 
 pub fn label_selector(v: &Value, pointer: &str) -> LabelSelector {
-    let Some(sel) = v.pointer(pointer) else {
+    let Some(sel) = at(v, pointer) else {
         return LabelSelector::default();
     };
     LabelSelector {
@@ -147,8 +179,7 @@ pub fn llmisvc(v: &Value) -> LlmIsvc {
         .iter()
         .find(|c| c.get("name").and_then(Value::as_str) == Some("main"))
         .or(scheduler.first());
-    let scheduler_config_inline = v
-        .pointer("/spec/router/scheduler/config/inline")
+    let scheduler_config_inline = at(v, "/spec/router/scheduler/config/inline")
         .filter(|x| !x.is_null())
         .map(|x| match x {
             Value::String(s) => s.clone(),
@@ -160,7 +191,7 @@ pub fn llmisvc(v: &Value) -> LlmIsvc {
         api_version: text_or(v, "/apiVersion"),
         model_name: text(v, "/spec/model/name"),
         conditions: conditions(v, "/status/conditions"),
-        has_prefill: v.pointer("/spec/prefill").is_some_and(|p| !p.is_null()),
+        has_prefill: at(v, "/spec/prefill").is_some_and(|p| !p.is_null()),
         replicas: int(v, "/spec/replicas"),
         stopped: text(v, "/metadata/annotations/serving.kserve.io~1stop").as_deref()
             == Some("true"),
@@ -186,8 +217,7 @@ pub fn llmisvc(v: &Value) -> LlmIsvc {
                 ))
             })
             .collect(),
-        scheduler_spec: v
-            .pointer("/spec/router/scheduler")
+        scheduler_spec: at(v, "/spec/router/scheduler")
             .filter(|x| !x.is_null())
             .cloned(),
     }
@@ -209,7 +239,7 @@ pub fn pod(v: &Value) -> Pod {
         waiting_reason: statuses
             .iter()
             .find_map(|s| text(s, "/state/waiting/reason")),
-        terminating: v.pointer("/metadata/deletionTimestamp").is_some(),
+        terminating: at(v, "/metadata/deletionTimestamp").is_some(),
         containers: containers(v, "/spec/containers"),
     }
 }
@@ -237,7 +267,7 @@ pub fn inference_pool(v: &Value, api: PoolApi) -> InferencePool {
         PoolApi::XK8sV1alpha2 => (
             string_map(v, "/spec/selector"),
             int(v, "/spec/targetPortNumber").into_iter().collect(),
-            v.pointer("/spec/extensionRef").map(|e| EppRef {
+            at(v, "/spec/extensionRef").map(|e| EppRef {
                 name: text_or(e, "/name"),
                 kind: text(e, "/kind").unwrap_or_else(|| "Service".into()),
                 port: int(e, "/portNumber"),
@@ -251,7 +281,7 @@ pub fn inference_pool(v: &Value, api: PoolApi) -> InferencePool {
                 .iter()
                 .filter_map(|p| int(p, "/number"))
                 .collect(),
-            v.pointer("/spec/endpointPickerRef").map(|e| EppRef {
+            at(v, "/spec/endpointPickerRef").map(|e| EppRef {
                 name: text_or(e, "/name"),
                 kind: text(e, "/kind").unwrap_or_else(|| "Service".into()),
                 port: int(e, "/port/number"),
@@ -397,9 +427,8 @@ fn either<'a>(v: &'a Value, snake: &str, camel: &str) -> Option<&'a Value> {
 }
 
 pub fn envoy_filter(v: &Value) -> EnvoyFilter {
-    let workload_selector = v
-        .pointer("/spec/workloadSelector")
-        .map(|_| string_map(v, "/spec/workloadSelector/labels"));
+    let workload_selector =
+        at(v, "/spec/workloadSelector").map(|_| string_map(v, "/spec/workloadSelector/labels"));
     EnvoyFilter {
         namespace: namespace(v),
         name: name(v),
@@ -411,7 +440,7 @@ pub fn envoy_filter(v: &Value) -> EnvoyFilter {
         patches: array(v, "/spec/configPatches")
             .iter()
             .map(|p| {
-                let value = p.pointer("/patch/value");
+                let value = at(p, "/patch/value");
                 let typed = value.and_then(|x| either(x, "typed_config", "typedConfig"));
                 let grpc = typed
                     .and_then(|t| either(t, "grpc_service", "grpcService"))
@@ -492,9 +521,8 @@ pub fn monitor(v: &Value, endpoints_key: &str) -> Monitor {
                 target_port: text(e, "/portNumber").or_else(|| text(e, "/targetPort")),
                 scheme: text(e, "/scheme"),
                 path: text(e, "/path"),
-                auth_secret: e
-                    .pointer("/authorization/credentials")
-                    .or_else(|| e.pointer("/bearerTokenSecret"))
+                auth_secret: at(e, "/authorization/credentials")
+                    .or_else(|| at(e, "/bearerTokenSecret"))
                     .and_then(|s| Some((text(s, "/name")?, text(s, "/key")?))),
             })
             .collect(),
@@ -521,16 +549,14 @@ pub fn grafana_instance(v: &Value) -> GrafanaInstance {
         stage: text(v, "/status/stage"),
         stage_status: text(v, "/status/stageStatus"),
         conditions: conditions(v, "/status/conditions"),
-        wants_route: v.pointer("/spec/route").is_some_and(|r| !r.is_null()),
-        external: v.pointer("/spec/external").is_some_and(|r| !r.is_null()),
+        wants_route: at(v, "/spec/route").is_some_and(|r| !r.is_null()),
+        external: at(v, "/spec/external").is_some_and(|r| !r.is_null()),
     }
 }
 
 pub fn grafana_datasource(v: &Value) -> GrafanaDatasource {
-    let secure = v
-        .pointer("/spec/datasource/secureJsonData")
-        .and_then(Value::as_object);
-    let json_data = v.pointer("/spec/datasource/jsonData");
+    let secure = at(v, "/spec/datasource/secureJsonData").and_then(Value::as_object);
+    let json_data = at(v, "/spec/datasource/jsonData");
     // Authorization header values: httpHeaderValueN whose httpHeaderNameN is Authorization.
     let mut token_placeholder = false;
     let mut literal_token = None;
@@ -568,13 +594,10 @@ pub fn grafana_datasource(v: &Value) -> GrafanaDatasource {
         url: text_or(v, "/spec/datasource/url"),
         type_: text_or(v, "/spec/datasource/type"),
         instance_selector: label_selector(v, "/spec/instanceSelector"),
-        allow_cross_namespace: v
-            .pointer("/spec/allowCrossNamespaceImport")
+        allow_cross_namespace: at(v, "/spec/allowCrossNamespaceImport")
             .and_then(Value::as_bool)
             .unwrap_or(false),
-        no_matching_instances: v
-            .pointer("/status/NoMatchingInstances")
-            .and_then(Value::as_bool),
+        no_matching_instances: at(v, "/status/NoMatchingInstances").and_then(Value::as_bool),
         conditions: conditions(v, "/status/conditions"),
         secret_values: array(v, "/spec/valuesFrom")
             .iter()
@@ -599,9 +622,7 @@ pub fn grafana_dashboard(v: &Value) -> GrafanaDashboard {
         namespace: namespace(v),
         name: name(v),
         instance_selector: label_selector(v, "/spec/instanceSelector"),
-        no_matching_instances: v
-            .pointer("/status/NoMatchingInstances")
-            .and_then(Value::as_bool),
+        no_matching_instances: at(v, "/status/NoMatchingInstances").and_then(Value::as_bool),
         conditions: conditions(v, "/status/conditions"),
         ..Default::default()
     };
@@ -623,7 +644,7 @@ pub fn grafana_dashboard(v: &Value) -> GrafanaDashboard {
     } else {
         let what = ["gzipJson", "grafanaCom", "jsonnet", "jsonnetLib", "oci"]
             .into_iter()
-            .find(|k| v.pointer(&format!("/spec/{k}")).is_some())
+            .find(|k| at(v, &format!("/spec/{k}")).is_some())
             .unwrap_or("unknown");
         d.source = DashboardSource::Other { what: what.into() };
         d.content_error = Some(format!("{what} content is not inspected"));
@@ -729,6 +750,39 @@ pub fn route_host(v: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn at_answers_what_value_pointer_answers() {
+        let v = json!({
+            "metadata": {"name": "p", "labels": {"a/b": "slash", "m~n": "tilde", "": "empty"}},
+            "spec": {"containers": [{"args": ["--x", "--y"]}, {"args": []}], "n": null},
+            "10": {"01": 1}
+        });
+        for pointer in [
+            "",
+            "/",
+            "/metadata",
+            "/metadata/name",
+            "/metadata/name/x",
+            "/metadata/labels/a~1b",
+            "/metadata/labels/m~0n",
+            "/metadata/labels/",
+            "/spec/containers/0/args/1",
+            "/spec/containers/1/args/0",
+            "/spec/containers/01",
+            "/spec/containers/-",
+            "/spec/containers/+1",
+            "/spec/containers/99",
+            "/spec/n",
+            "/spec/n/x",
+            "/10/01",
+            "metadata",
+            "/missing",
+            "//",
+        ] {
+            assert_eq!(at(&v, pointer), v.pointer(pointer), "{pointer:?}");
+        }
+    }
     use serde_json::json;
 
     #[test]

@@ -70,11 +70,12 @@ impl Programs {
 /// monitors default to 30 s. The simulator's 1 s is fine for the small scenarios, but on `large`
 /// (1,300 pods, ~250 series each) it makes Prometheus ingest ~300,000 samples a second and scan
 /// 300 samples per series for every 5-minute rate — enough to saturate the 2-core machines this
-/// runs on and turn each query into seconds. 15 s keeps that load small; Prometheus has scraped
-/// every target twice ~35 s after start.
+/// runs on and turn each query into seconds. `large` uses OpenShift's 30 s: the background load
+/// of scraping 1,300 pods is then what a real cluster's Prometheus carries relative to its
+/// size, and Prometheus has scraped every target twice ~65 s after start.
 pub fn scrape_interval(scenario: &str) -> Duration {
     if scenario == "large" {
-        Duration::from_secs(15)
+        Duration::from_secs(30)
     } else {
         llmd_sim::prometheus::SCRAPE_EVERY
     }
