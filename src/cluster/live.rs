@@ -3,7 +3,8 @@
 //! pod: cheap at any size, where counting every series took seconds on a large cluster), and
 //! request rates on the EPP and vLLM sides: one concurrent round of requests whatever the cluster
 //! size — the metric names (which decide the naming), the per-pod presence count, and the rate
-//! queries of every naming (the detected one's answers are kept).
+//! queries of every naming, tagged and combined into one query per concept (the detected
+//! naming keeps its own series).
 //!
 //! [`fetch`] asks Thanos (it needs no snapshot, so doctor runs it beside the cluster gather);
 //! [`apply`] relates the answers to the snapshot's services. Failure to reach Thanos is not a
@@ -11,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use futures::future::{join_all, try_join};
+use futures::future::try_join;
 use futures::join;
 
 use crate::cli::{GlobalArgs, PromArgs};
@@ -84,6 +85,7 @@ pub async fn fetch(
     // Queries on series that do not exist cost Prometheus next to nothing.
     let vllm_qs = candidates(Concept::VllmRequestSuccess, ns, true);
     let epp_qs = candidates(Concept::EppRequests, ns, false);
+    let (vllm_q, epp_q) = (combined(&vllm_qs), combined(&epp_qs));
     let discovery = [naming::discovery_selector(ns)];
     let names = async {
         client
@@ -94,8 +96,8 @@ pub async fn fetch(
     let rest = async {
         Ok(join!(
             client.query(&per_pod, None),
-            join_all(vllm_qs.iter().map(|c| client.query(&c.promql, None))),
-            join_all(epp_qs.iter().map(|c| client.query(&c.promql, None))),
+            client.query(&vllm_q, None),
+            client.query(&epp_q, None),
         ))
     };
     // The names decide everything: when they fail (Thanos unreachable, DNS hanging), the other
@@ -163,21 +165,53 @@ fn candidates(concept: Concept, namespace: Option<&str>, by_pod: bool) -> Vec<Ca
     out
 }
 
-/// The answer of the candidate naming `n` asks for (`None`: `n` has no such series).
+/// The label [`combined`] tags each candidate's series with (its index).
+const CANDIDATE_LABEL: &str = "llmd_candidate";
+
+/// All candidates as one query: each tagged with its index and joined with `or` (the tags keep
+/// their label sets apart, so `or` is a plain union). One request instead of one per naming:
+/// fewer connections and query evaluations while Thanos is busy with the rest of the round.
+fn combined(candidates: &[Candidate]) -> String {
+    candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            format!(
+                "label_replace({}, \"{CANDIDATE_LABEL}\", \"{i}\", \"\", \"\")",
+                c.promql
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// From the [`combined`] answer, the series of the candidate naming `n` asks for, untagged
+/// (`None`: `n` has no such series).
 fn pick(
     n: &Naming,
     concept: Concept,
     asked: &[Candidate],
-    answers: Vec<crate::error::Result<crate::prom::Response<QueryData>>>,
+    answer: crate::error::Result<crate::prom::Response<QueryData>>,
 ) -> Result<Option<QueryData>, String> {
     let Some(series) = n.series(concept) else {
         return Ok(None);
     };
     let wanted = |c: &Candidate| c.series == series && c.service_label == n.service_label();
-    match asked.iter().zip(answers).find(|(c, _)| wanted(c)) {
-        Some((_, answer)) => complete(answer.map_err(|e| e.message)?).map(Some),
-        None => Ok(None),
-    }
+    let Some(index) = asked.iter().position(wanted) else {
+        return Ok(None);
+    };
+    let tag = index.to_string();
+    Ok(Some(match complete(answer.map_err(|e| e.message)?)? {
+        QueryData::Vector(samples) => QueryData::Vector(
+            samples
+                .into_iter()
+                .filter_map(|mut s| {
+                    (s.metric.remove(CANDIDATE_LABEL).as_deref() == Some(tag.as_str())).then_some(s)
+                })
+                .collect(),
+        ),
+        other => other,
+    }))
 }
 
 /// Pure: the request rates keyed by the snapshot's LLMInferenceServices.
@@ -269,17 +303,6 @@ mod tests {
     use crate::error::Error;
     use crate::prom::Response;
 
-    fn answer(value: f64) -> crate::error::Result<Response<QueryData>> {
-        Ok(Response {
-            data: QueryData::Scalar {
-                timestamp: 0.0,
-                value,
-            },
-            warnings: Vec::new(),
-            infos: Vec::new(),
-        })
-    }
-
     #[test]
     fn every_naming_finds_its_rate_query_among_the_candidates() {
         for (concept, by_pod) in [
@@ -310,8 +333,17 @@ mod tests {
     }
 
     #[test]
-    fn the_detected_naming_keeps_its_own_answer_and_ignores_the_others_failures() {
+    fn the_combined_query_tags_each_candidate_and_pick_keeps_the_detected_ones() {
         let asked = candidates(Concept::EppRequests, None, false);
+        let query = combined(&asked);
+        assert_eq!(query.matches(" or ").count(), asked.len() - 1, "{query}");
+        for (i, c) in asked.iter().enumerate() {
+            let tagged = format!(
+                "label_replace({}, \"llmd_candidate\", \"{i}\", \"\", \"\")",
+                c.promql
+            );
+            assert!(query.contains(&tagged), "{query}");
+        }
         let n = Naming::variants()
             .into_iter()
             .find(|n| n.series(Concept::EppRequests).is_some())
@@ -323,24 +355,36 @@ mod tests {
                     && c.service_label == n.service_label()
             })
             .unwrap();
-        let answers = |mine_ok: bool| {
-            (0..asked.len())
-                .map(|i| match (i == mine, mine_ok) {
-                    (true, true) => answer(7.0),
-                    (true, false) => Err(Error::failed("timed out")),
-                    (false, _) => Err(Error::failed("someone else's")),
-                })
-                .collect::<Vec<_>>()
+        let sample = |candidate: usize, value: f64| crate::prom::Sample {
+            metric: [
+                ("namespace".to_string(), "llm".to_string()),
+                (CANDIDATE_LABEL.to_string(), candidate.to_string()),
+            ]
+            .into_iter()
+            .collect(),
+            timestamp: 0.0,
+            value,
         };
+        let other = (mine + 1) % asked.len();
+        let answer = Ok(Response {
+            data: QueryData::Vector(vec![sample(mine, 7.0), sample(other, 9.0)]),
+            warnings: Vec::new(),
+            infos: Vec::new(),
+        });
+        let Ok(Some(QueryData::Vector(kept))) = pick(&n, Concept::EppRequests, &asked, answer)
+        else {
+            panic!("a vector")
+        };
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].value, 7.0);
+        assert!(!kept[0].metric.contains_key(CANDIDATE_LABEL));
         assert_eq!(
-            pick(&n, Concept::EppRequests, &asked, answers(true)),
-            Ok(Some(QueryData::Scalar {
-                timestamp: 0.0,
-                value: 7.0
-            }))
-        );
-        assert_eq!(
-            pick(&n, Concept::EppRequests, &asked, answers(false)),
+            pick(
+                &n,
+                Concept::EppRequests,
+                &asked,
+                Err(Error::failed("timed out"))
+            ),
             Err("timed out".to_string())
         );
         let absent = Naming {
@@ -348,7 +392,12 @@ mod tests {
             ..n
         };
         assert_eq!(
-            pick(&absent, Concept::EppRequests, &asked, answers(false)),
+            pick(
+                &absent,
+                Concept::EppRequests,
+                &asked,
+                Err(Error::failed("x"))
+            ),
             Ok(None)
         );
     }
