@@ -18,7 +18,7 @@ use futures::join;
 use crate::cli::{GlobalArgs, PromArgs};
 use crate::cluster::model::{LiveFacts, RequestRates, Snapshot};
 use crate::kube::{Cluster, Scope};
-use crate::metrics::{Concept, Naming, naming};
+use crate::metrics::{Concept, MetricType, Naming, naming};
 use crate::prom::{PromClient, QueryData, detected_from, endpoint};
 
 /// Rate window for the live checks: short enough to reflect "now", long enough for 2+ scrapes.
@@ -83,7 +83,7 @@ pub async fn fetch(
     // The rate queries of every naming go out with the metric-names request, not after it (one
     // Thanos round trip instead of two); the naming those names reveal then picks its answers.
     // Queries on series that do not exist cost Prometheus next to nothing.
-    let vllm_qs = candidates(Concept::VllmRequestSuccess, ns, true);
+    let vllm_qs = candidates(VLLM_REQUESTS, ns, true);
     let epp_qs = candidates(Concept::EppRequests, ns, false);
     let (vllm_q, epp_q) = (combined(&vllm_qs), combined(&epp_qs));
     let discovery = [naming::discovery_selector(ns)];
@@ -120,7 +120,7 @@ pub async fn fetch(
                 .insert(format!("{ns}/{pod}"), s.1 as u64);
         }
     }
-    let vllm = pick(&n, Concept::VllmRequestSuccess, &vllm_qs, vllm)?;
+    let vllm = pick(&n, VLLM_REQUESTS, &vllm_qs, vllm)?;
     let epp = pick(&n, Concept::EppRequests, &epp_qs, epp)?;
     Ok(Fetched {
         live,
@@ -138,6 +138,11 @@ struct Candidate {
 
 /// `sum by (namespace, <service label>[, pod]) (rate(<series>[WINDOW]))` for every distinct
 /// (series, service label) of `concept` across the namings.
+/// vLLM's finished requests per pod: the end-to-end latency histogram's `_count`, one series per
+/// pod in every generation. `request_success_total` counts the same requests split by
+/// `finished_reason` (3–4 series per pod): on 1,300 pods that query was the slowest of the round.
+const VLLM_REQUESTS: Concept = Concept::VllmE2e;
+
 fn candidates(concept: Concept, namespace: Option<&str>, by_pod: bool) -> Vec<Candidate> {
     let filter = namespace
         .map(|ns| format!("{{namespace=\"{ns}\"}}"))
@@ -154,8 +159,12 @@ fn candidates(concept: Concept, namespace: Option<&str>, by_pod: bool) -> Vec<Ca
             continue;
         }
         let pod = if by_pod { ", pod" } else { "" };
+        let counted = match concept.metric_type() {
+            MetricType::Histogram => format!("{series}_count"),
+            _ => series.clone(),
+        };
         let promql =
-            format!("sum by (namespace, {service_label}{pod}) (rate({series}{filter}[{WINDOW}]))");
+            format!("sum by (namespace, {service_label}{pod}) (rate({counted}{filter}[{WINDOW}]))");
         out.push(Candidate {
             series,
             service_label,
@@ -305,10 +314,7 @@ mod tests {
 
     #[test]
     fn every_naming_finds_its_rate_query_among_the_candidates() {
-        for (concept, by_pod) in [
-            (Concept::VllmRequestSuccess, true),
-            (Concept::EppRequests, false),
-        ] {
+        for (concept, by_pod) in [(VLLM_REQUESTS, true), (Concept::EppRequests, false)] {
             let asked = candidates(concept, Some("llm"), by_pod);
             for (i, a) in asked.iter().enumerate() {
                 assert!(
@@ -318,6 +324,9 @@ mod tests {
                     "asked twice: {a:?}"
                 );
                 assert!(a.promql.contains("{namespace=\"llm\"}[2m]"), "{}", a.promql);
+                if concept == VLLM_REQUESTS {
+                    assert!(a.promql.contains("_count{"), "{}", a.promql);
+                }
                 assert_eq!(a.promql.contains(", pod)"), by_pod, "{}", a.promql);
             }
             for n in Naming::variants() {
