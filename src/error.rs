@@ -115,6 +115,22 @@ fn one_line(s: &str) -> String {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// An error's text followed by each of its sources' (a text already listed is skipped): what
+/// transport errors are reported with, since the outer layers of reqwest/hyper errors only
+/// repeat the URL and the deepest cause says what happened.
+pub fn causes(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -283,15 +283,7 @@ fn plan(model: &Model, options: &ProbeOptions) -> Vec<Plan> {
 }
 
 fn classify(e: &reqwest::Error) -> ProbeError {
-    let mut parts = vec![e.to_string()];
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.contains(&text) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
+    let parts = crate::error::causes(e);
     let lower = parts.join(": ").to_ascii_lowercase();
     // The deepest cause says what happened; the outer layers repeat the URL.
     let message = parts.last().cloned().unwrap_or_default();

@@ -375,16 +375,7 @@ fn transport_error(url: &str, timeout: Duration, e: &reqwest::Error) -> Error {
 }
 
 fn error_chain(e: &reqwest::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.contains(&text) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
+    crate::error::causes(e).join(": ")
 }
 
 /// Unix seconds as Prometheus accepts them (up to millisecond precision, no exponent).
