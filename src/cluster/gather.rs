@@ -438,7 +438,7 @@ pub fn access_plan(scope: &Scope) -> Vec<AccessReview> {
 
 /// List with optional selectors, paginated; failures as data (like [`list::list`]).
 pub async fn list_request(cluster: &Cluster, req: &Request) -> Listed {
-    list_request_map(cluster, req, |item| serde_json::from_value(item).ok()).await
+    list_request_map(cluster, req, list::dynamic_object).await
 }
 
 /// [`list_request`] keeping `keep(item)` of each object, decoded one at a time (see

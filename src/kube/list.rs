@@ -101,10 +101,20 @@ pub async fn list_pages(
     server: &str,
 ) -> Listed {
     let client = api.clone().into_client();
-    list_pages_map(&client, api.resource_url(), params, what, server, |item| {
-        serde_json::from_value(item).ok()
-    })
+    list_pages_map(
+        &client,
+        api.resource_url(),
+        params,
+        what,
+        server,
+        dynamic_object,
+    )
     .await
+}
+
+/// An item as kube's `DynamicObject` (`None` when it is not a Kubernetes object).
+pub fn dynamic_object(item: Value) -> Option<DynamicObject> {
+    serde_json::from_value(item).ok()
 }
 
 /// [`list_pages`] for callers that keep only part of each object: every item of a page is
