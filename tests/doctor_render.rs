@@ -1,6 +1,8 @@
 //! Golden-file tests of doctor's rendering over a fixed snapshot (the seed's "day 0" breakage on
 //! top of the healthy sample). `UPDATE_SNAPSHOTS=1 cargo test --test doctor_render` rewrites them.
 
+mod support;
+
 use oc_llmd::cli::OutputFormat;
 use oc_llmd::cluster::model::{PoolApi, Snapshot};
 use oc_llmd::cluster::parse::fingerprint;
@@ -53,25 +55,9 @@ fn report(snap: &Snapshot) -> Report {
     Report::new(run(&Model::new(snap), &Selection::default()), false)
 }
 
-fn golden(name: &str, actual: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_SNAPSHOTS=1)", path.display()));
-    assert_eq!(
-        actual, expected,
-        "{name} differs; UPDATE_SNAPSHOTS=1 rewrites it"
-    );
-}
-
 #[test]
 fn day0_table() {
-    golden(
+    support::golden(
         "doctor_day0_table.txt",
         &render(&report(&day0()), &style(OutputFormat::Table)).unwrap(),
     );
@@ -80,7 +66,7 @@ fn day0_table() {
 #[test]
 fn day0_json() {
     let text = render(&report(&day0()), &style(OutputFormat::Json)).unwrap();
-    golden("doctor_day0.json", &text);
+    support::golden("doctor_day0.json", &text);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["kind"], "DoctorReport");
     assert_eq!(v["version"], 1);
@@ -121,11 +107,11 @@ fn day0_json() {
 
 #[test]
 fn day0_short_and_wide() {
-    golden(
+    support::golden(
         "doctor_day0_short.txt",
         &render(&report(&day0()), &style(OutputFormat::Short)).unwrap(),
     );
-    golden(
+    support::golden(
         "doctor_day0_wide.txt",
         &render(&report(&day0()), &style(OutputFormat::Wide)).unwrap(),
     );
@@ -141,7 +127,7 @@ fn day0_yaml_matches_json() {
 
 #[test]
 fn healthy_table() {
-    golden(
+    support::golden(
         "doctor_healthy_table.txt",
         &render(&report(&sample::healthy()), &style(OutputFormat::Table)).unwrap(),
     );
@@ -149,7 +135,7 @@ fn healthy_table() {
 
 #[test]
 fn catalogue_table() {
-    golden(
+    support::golden(
         "doctor_list.txt",
         &render_catalogue(&style(OutputFormat::Table)).unwrap(),
     );

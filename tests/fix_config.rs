@@ -16,22 +16,6 @@ use llmd_sim::faults::{FaultAction, FaultRule, Faults};
 const NS: &str = "my-first-model";
 const NAME: &str = "qwen3-0-6b";
 
-fn golden(name: &str, actual: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_SNAPSHOTS=1)", path.display()));
-    assert_eq!(
-        actual, expected,
-        "{name} differs; UPDATE_SNAPSHOTS=1 rewrites it"
-    );
-}
-
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -59,7 +43,7 @@ async fn print_refuse_apply_rerun(scenario: &str, fix: &str, check_id: &str, sna
 
     let plan = sim.run(&["fix", fix]).await;
     assert_eq!(code(&plan), Some(1), "{}", text(&plan.stderr));
-    golden(snapshot, &text(&plan.stdout));
+    support::golden(snapshot, &text(&plan.stdout));
     assert!(text(&plan.stdout).contains("oc patch llminferenceservices.serving.kserve.io"));
 
     // Off a terminal, --apply needs --yes: exit 2, the diff shown, nothing written.

@@ -5,6 +5,9 @@
 //! metrics" vs "no traffic", tokens, the cluster being unreachable, `--watch` piped and on a pty.
 
 mod common;
+mod support;
+
+use support::text;
 
 use std::path::Path;
 use std::process::Output;
@@ -35,14 +38,6 @@ async fn stats(kubeconfig: impl AsRef<Path>, args: Vec<String>) -> Output {
 
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// Finite bucket bounds of a histogram in a pod's exposition.

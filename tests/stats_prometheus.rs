@@ -6,6 +6,9 @@
 //! Needs `prometheus` on PATH.
 
 mod common;
+mod support;
+
+use support::text;
 
 use std::io::Write;
 use std::process::Output;
@@ -41,14 +44,6 @@ async fn stats(args: Vec<String>, envs: Vec<(String, String)>) -> Output {
 
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn json(out: &Output) -> Value {

@@ -135,6 +135,25 @@ impl Sim {
     }
 }
 
+/// Compare `actual` with the golden file `tests/snapshots/<name>`; `UPDATE_SNAPSHOTS=1` rewrites
+/// it instead.
+#[track_caller]
+pub fn golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_SNAPSHOTS=1)", path.display()));
+    assert_eq!(
+        actual, expected,
+        "{name} differs; UPDATE_SNAPSHOTS=1 rewrites it"
+    );
+}
+
 /// Stdout then stderr of a finished command, for assertion messages.
 pub fn text(o: &Output) -> String {
     format!(
